@@ -1,0 +1,64 @@
+SHELL := /bin/bash
+# Two commands do everything on a fresh machine with only Python 3.11:
+#   make book   build the website into _build/html
+#   make test   unit tests + strict nbval over every notebook + strict book build
+# Both create .venv and install the pinned requirements.txt when needed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: book test unit notebooks build-strict site-tests execute bench serve clean install
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html
+	@echo
+	@echo "The site is in $(CURDIR)/_build/html (open _build/html/index.html)."
+	@echo "To serve it locally:  $(BIN)/python -m http.server --directory _build/html 8000"
+	@echo "                      then open http://localhost:8000"
+
+# The whole test suite: what .ci/run calls.
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --ignore=tests/site $(NBVAL) tests $$($(BIN)/python tools/toc.py notebooks)
+	$(MAKE) build-strict
+	$(BIN)/python -m pytest tests/site
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --ignore=tests/site tests
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) $$($(BIN)/python tools/toc.py notebooks)
+
+# Warnings are errors (-W), every reference must resolve (-n); --keep-going
+# reports all of them at once. The log is kept for tests/site.
+build-strict: $(STAMP)
+	@mkdir -p _build
+	set -o pipefail; $(BIN)/jupyter-book build . --builder html -W -n --keep-going 2>&1 | tee _build/build.log
+
+site-tests: $(STAMP)
+	$(BIN)/python -m pytest tests/site
+
+# After editing a notebook: re-run it in place so its stored outputs are current.
+#   make execute                      every notebook in _toc.yml
+#   make execute NB=book/foo.ipynb    just one
+execute: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_lstm.py
+
+serve: book
+	$(BIN)/python -m http.server --directory _build/html 8000
+
+clean:
+	rm -rf _build
