@@ -1,0 +1,85 @@
+"""The book itself: the table of contents, the pages and the stored notebook outputs."""
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import toc  # noqa: E402
+
+BOOK = ROOT / "book"
+PAGE_SUFFIXES = {".md", ".ipynb"}
+
+
+def book_pages() -> list[pathlib.Path]:
+    return sorted(p for p in BOOK.rglob("*")
+                  if p.suffix in PAGE_SUFFIXES
+                  and not {"_build", ".ipynb_checkpoints"} & set(p.parts))
+
+
+def test_toc_parses_and_has_root():
+    data = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    assert data["format"] == "jb-book"
+    assert data["root"].startswith("book/")
+
+
+def test_every_toc_entry_exists():
+    missing = [e for e in toc.toc_entries() if toc.resolve(e) is None]
+    assert not missing, f"_toc.yml names pages that do not exist: {missing}"
+
+
+def test_toc_entries_are_unique():
+    entries = toc.toc_entries()
+    dupes = sorted({e for e in entries if entries.count(e) > 1})
+    assert not dupes, f"_toc.yml lists these pages more than once: {dupes}"
+
+
+def test_every_page_is_in_the_toc():
+    listed = {toc.resolve(e) for e in toc.toc_entries()}
+    orphans = [str(p.relative_to(ROOT)) for p in book_pages() if p not in listed]
+    assert not orphans, f"pages under book/ missing from _toc.yml: {orphans}"
+
+
+def test_no_page_exists_twice_with_different_suffixes():
+    stems = [p.with_suffix("") for p in book_pages()]
+    dupes = sorted({str(s) for s in stems if stems.count(s) > 1})
+    assert not dupes, f"pages with both .md and .ipynb: {dupes}"
+
+
+NOTEBOOKS = toc.notebooks()
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_stored_outputs_and_no_errors(nb_path):
+    nb = json.loads(nb_path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    assert code, f"{nb_path.name}: no code cells"
+    unexecuted = [i for i, c in enumerate(code) if c.get("execution_count") is None]
+    assert not unexecuted, (f"{nb_path.name}: code cells {unexecuted} have no stored outputs; "
+                            f"run `make execute NB={nb_path.relative_to(ROOT)}`")
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), (
+        f"{nb_path.name}: execution counts {counts} are not one clean top-to-bottom run")
+    errors = [i for i, c in enumerate(code)
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"{nb_path.name}: code cells {errors} stored an error"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_imports_lstm_ref_without_path_hacks(nb_path):
+    source = "\n".join("".join(c["source"]) for c in json.loads(nb_path.read_text())["cells"]
+                       if c["cell_type"] == "code")
+    assert "sys.path" not in source, f"{nb_path.name} manipulates sys.path; import lstm_ref instead"
+    assert "np.random.seed" not in source, f"{nb_path.name} uses the global seed"
+
+
+def test_bibliography_has_the_required_entries():
+    bib = (ROOT / "references.bib").read_text()
+    for key in ("src000", "src001", "src002", "src003", "src004",
+                "hochreiter1997", "gers2000", "graves2012", "greff2017"):
+        assert "{" + key + "," in bib, f"references.bib lacks {key}"
