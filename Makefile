@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: book test unit notebooks build-strict site-tests execute bench serve clean install
+.PHONY: book test unit notebooks build-strict site-tests execute bench serve clean install render-check
 
 install: $(STAMP)
 
@@ -56,6 +56,10 @@ execute: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_lstm.py
+
+# Optional: typeset pages in headless Chromium with the network cut off.
+render-check: book
+	$(BIN)/python tools/render_check.py
 
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
