@@ -1,0 +1,364 @@
+"""Symbolic forward passes: one LSTM cell, an unrolled sequence, output heads.
+
+Source 000's cell in the course's notation (column vectors, one example):
+
+    z_t = [h_{t-1}; x_t]
+    a_t = W z_t + b = [a_f; a_i; a_o; a_g]          (gate order f, i, o, g)
+    f_t = σ(a_f),  i_t = σ(a_i),  o_t = σ(a_o),  g_t = tanh(a_g)
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+    h_t = o_t ⊙ tanh(c_t)
+    v_t = W_v h_t + b_v                               (optional head)
+
+Every quantity is built twice over: in *function form* (σ, tanh, exp of the
+leaves, which SymPy differentiates) and in *atom form* (what chapters write
+hand formulas in). ``SymbolicCell`` and ``SymbolicSequence`` expose the atom
+forms; ``J`` is the function form of the loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+from .graph import Graph, dot, ones
+from .symbols import Tanh, matrix, sigma, vector
+
+__all__ = ["symbolic_cell", "symbolic_sequence", "SymbolicCell", "SymbolicSequence",
+           "HEADS", "GATES"]
+
+GATES = ("f", "i", "o", "g")
+HEADS = (None, "softmax_ce", "sigmoid_bce", "mse")
+
+#: Sites (intermediates) of one step that can be tapped, i.e. used as ``wrt``.
+STEP_SITES = ("z", "a", "a_f", "a_i", "a_o", "a_g", "f", "i", "o", "g", "c", "tanh_c", "h")
+HEAD_SITES = ("v",)
+
+
+def _site(name, t):
+    return name if t is None else (name, t)
+
+
+def _step(g: Graph, x, h_prev, c_prev, W, b, H: int, t, sfx: str) -> dict:
+    """One LSTM step in function form; returns its intermediates (private)."""
+    W_t = g.tap(_site("W", t), W, "W" + sfx) if t is not None else W
+    b_t = g.tap(_site("b", t), b, "b" + sfx) if t is not None else b
+    z = g.tap(_site("z", t), sp.Matrix.vstack(h_prev, x), "z" + sfx)
+    a = g.tap(_site("a", t), W_t * z + b_t, "a" + sfx)
+    pre = {}
+    for k, gate in enumerate(GATES):
+        pre[gate] = g.tap(_site("a_" + gate, t), a[k * H:(k + 1) * H, :], f"a_{gate}{sfx}")
+    act = {}
+    for gate in GATES:
+        fn = Tanh if gate == "g" else sigma
+        act[gate] = g.tap(_site(gate, t), g.apply(fn, pre[gate], gate + sfx), gate + sfx)
+    # c_t = f ⊙ c_{t-1} + i ⊙ g : the additive memory path
+    c = g.tap(_site("c", t), act["f"].multiply_elementwise(c_prev)
+              + act["i"].multiply_elementwise(act["g"]), "c" + sfx)
+    tanh_c = g.tap(_site("tanh_c", t), g.apply(Tanh, c, "tanh_c" + sfx), "tanh_c" + sfx)
+    h = g.tap(_site("h", t), act["o"].multiply_elementwise(tanh_c), "h" + sfx)
+    out = dict(z=z, a=a, c=c, tanh_c=tanh_c, h=h)
+    out.update({"a_" + k: v for k, v in pre.items()})
+    out.update(act)
+    return out
+
+
+def _target(head, target, V: int, sfx: str):
+    """Target y of one step and the sampling domain of its free symbols."""
+    if head == "softmax_ce":
+        if target == "soft":
+            free = list(vector("y" + sfx, V - 1))
+            # a distribution: the last entry is fixed by Σ_k y_k = 1
+            return sp.Matrix(free + [1 - sum(free)]), [(sp.Matrix(free), "simplex")]
+        if isinstance(target, int) and not isinstance(target, bool) and 0 <= target < V:
+            return sp.Matrix([1 if k == target else 0 for k in range(V)]), []
+        raise ValueError(f"target: expected 'soft' or a class index in [0, {V}), got {target!r}")
+    if target != "soft":
+        raise ValueError(f"target: expected 'soft' for head {head!r}, got {target!r}")
+    y = vector("y" + sfx, V)
+    return y, [(y, "unit" if head == "sigmoid_bce" else "uniform")]
+
+
+def _head(g: Graph, h, W_v, b_v, y, head: str, t, sfx: str):
+    """Output head v = W_v h + b_v and its loss J_t (function form)."""
+    v = g.tap(_site("v", t), W_v * h + b_v, "v" + sfx)
+    n = v.shape[0]
+    if head == "softmax_ce":
+        y_hat = g.softmax_exp(v, sfx)
+        lse = sp.log(sum((sp.exp(v[k]) for k in range(n)), sp.S.Zero))
+        # J = −Σ_k y_k log ŷ_k with log ŷ_k = v_k − log Σ_j e^{v_j}
+        J = -sum((y[k] * (v[k] - lse) for k in range(n)), sp.S.Zero)
+    elif head == "sigmoid_bce":
+        s = g.apply(sigma, v, "y_hat" + sfx)
+        y_hat = g.atomize(s)
+        J = -sum((y[k] * sp.log(s[k]) + (1 - y[k]) * sp.log(1 - s[k]) for k in range(n)),
+                 sp.S.Zero)
+    else:  # mse: ŷ = v, J = Σ_k (ŷ_k − y_k)²
+        y_hat = g.atomize(v.xreplace(g.zero()))
+        J = sum(((v[k] - y[k]) ** 2 for k in range(n)), sp.S.Zero)
+    return v, y_hat, J
+
+
+def _check_size(name, value, low=1):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name}: expected an int >= {low}, got {value}")
+
+
+def _check_head(head, target, V):
+    if head not in HEADS:
+        raise ValueError(f"head: expected one of {HEADS}, got {head!r}")
+    _check_size("V", V, 2)
+
+
+@lru_cache(maxsize=64)
+def _build_cell(H, D, head, V, target, taps):
+    g = Graph(taps=taps)
+    L = dict(x=vector("x", D), h_prev=vector("h_prev", H), c_prev=vector("c_prev", H),
+             W=matrix("W", 4 * H, H + D), b=vector("b", 4 * H),
+             dh_next=vector("dh_next", H), dc_next=vector("dc_next", H))
+    domains = [(L[k], "uniform") for k in L]
+    s = _step(g, L["x"], L["h_prev"], L["c_prev"], L["W"], L["b"], H, None, "")
+    # upstream from step t+1: J ∋ dh_next·h_t + dc_next·c_t, so any dh, dc is representable
+    J = dot(L["dh_next"], s["h"]) + dot(L["dc_next"], s["c"])
+    extra = {}
+    if head is not None:
+        L.update(W_v=matrix("W_v", V, H), b_v=vector("b_v", V))
+        domains += [(L["W_v"], "uniform"), (L["b_v"], "uniform")]
+        y, ydom = _target(head, target, V, "")
+        domains += ydom
+        v, y_hat, J_head = _head(g, s["h"], L["W_v"], L["b_v"], y, head, None, "")
+        s["v"] = v
+        extra = dict(y=y, y_hat=y_hat)
+        J = J_head + J
+    return g, L, s, extra, J, tuple(domains)
+
+
+@lru_cache(maxsize=64)
+def _build_sequence(T, H, D, head, V, target, taps):
+    g = Graph(taps=taps)
+    L = dict(x=[vector(f"x_{t + 1}", D) for t in range(T)], h0=vector("h_0", H),
+             c0=vector("c_0", H), W=matrix("W", 4 * H, H + D), b=vector("b", 4 * H))
+    domains = [(m, "uniform") for m in L["x"]] + [(L[k], "uniform") for k in ("h0", "c0", "W", "b")]
+    if head is None:
+        L["dh"] = [vector(f"dh_{t + 1}", H) for t in range(T)]
+        L["dc_T"] = vector("dc_T", H)
+        domains += [(m, "uniform") for m in L["dh"]] + [(L["dc_T"], "uniform")]
+    else:
+        L.update(W_v=matrix("W_v", V, H), b_v=vector("b_v", V))
+        domains += [(L["W_v"], "uniform"), (L["b_v"], "uniform")]
+    steps, J_terms, ys, y_hats = [], [], [], []
+    h, c = L["h0"], L["c0"]
+    for t in range(T):
+        sfx = f"_{t + 1}"
+        s = _step(g, L["x"][t], h, c, L["W"], L["b"], H, t, sfx)
+        if head is None:
+            J_t = dot(L["dh"][t], s["h"])
+            if t == T - 1:
+                J_t = J_t + dot(L["dc_T"], s["c"])
+        else:
+            y, ydom = _target(head, target, V, sfx)
+            domains += ydom
+            v, y_hat, J_t = _head(g, s["h"], L["W_v"], L["b_v"], y, head, t, sfx)
+            s["v"] = v
+            ys.append(y)
+            y_hats.append(y_hat)
+        steps.append(s)
+        J_terms.append(J_t)
+        h, c = s["h"], s["c"]
+    return g, L, steps, dict(y=ys, y_hat=y_hats), tuple(J_terms), tuple(domains)
+
+
+def _atom_form(g: Graph, m):
+    return g.atomize(m.xreplace(g.zero()))
+
+
+@dataclass(frozen=True)
+class SymbolicCell:
+    """One symbolic LSTM step (source 000), with an optional output head.
+
+    Leaves (independent symbols): ``x`` (D,1), ``h_prev``, ``c_prev`` (H,1),
+    ``W`` (4H, H+D), ``b`` (4H,1), upstream ``dh_next``, ``dc_next`` (H,1);
+    with a head also ``W_v`` (V,H), ``b_v`` (V,1) and target ``y`` (V,1).
+
+    Atoms: ``f``, ``i``, ``o``, ``g``, ``tanh_c`` (H,1), and with a softmax or
+    sigmoid head ``y_hat`` (V,1). Derived (in atoms): ``z``, ``a``,
+    ``a_f`` … ``a_g``, ``c``, ``h``, ``v``; weight blocks ``W_f`` … ``W_g``,
+    ``b_f`` … ``b_g``; ``ones`` (H,1).
+
+    Equations
+    ---------
+    J = ℓ(v, y) + dh_next · h_t + dc_next · c_t      (ℓ only with a head)
+
+    so ∂J/∂h_t = W_vᵀ ∂ℓ/∂v + dh_next and dc_next is added to ∂J/∂c_t.
+    """
+
+    H: int
+    D: int
+    head: str | None
+    V: int
+    target: object
+    ns: dict
+    J: sp.Expr
+
+    def __getattr__(self, name):
+        ns = object.__getattribute__(self, "ns")
+        if name in ns:
+            return ns[name]
+        raise AttributeError(f"SymbolicCell has no attribute {name!r}; "
+                             f"available: {', '.join(sorted(ns))}")
+
+    @property
+    def sites(self):
+        """Names usable as ``wrt`` for intermediates."""
+        return STEP_SITES + (HEAD_SITES if self.head else ())
+
+    def build(self, taps=frozenset()):
+        """(graph, leaves, intermediates, extra, J) for a build with ``taps``."""
+        g, L, s, extra, J, domains = _build_cell(self.H, self.D, self.head, self.V,
+                                                 self.target, frozenset(taps))
+        return g, J, domains
+
+    def intermediate(self, site):
+        """The atom form of intermediate ``site``."""
+        return self.ns[site]
+
+
+@dataclass(frozen=True)
+class SymbolicSequence:
+    """T unrolled symbolic LSTM steps sharing W, b, with an optional head.
+
+    Lists are indexed like lstm_ref's arrays: ``x[t]``, ``h[t]``, ``f[t]`` …
+    for t = 0 … T−1 hold step t+1 of the mathematics (symbol names use the
+    mathematical step: ``x[0]`` is ``x_1[·]``). ``h0``, ``c0`` are h_0, c_0.
+    Without a head the loss uses upstream leaves ``dh[t]`` (H,1) and ``dc_T``.
+
+    Equations
+    ---------
+    J = Σ_t J_t,  J_t = ℓ(v_t, y_t)                       (with a head)
+    J = Σ_t dh_t · h_t + dc_T · c_T                        (without)
+
+    Intermediates are addressed as ``(site, t)``, e.g. ``("c", 1)``; per-step
+    copies of the weights as ``("W", t)`` and ``("b", t)`` (source 004's
+    (W)_t, the weight as used at step t only).
+    """
+
+    T: int
+    H: int
+    D: int
+    head: str | None
+    V: int
+    target: object
+    ns: dict
+    J: sp.Expr
+    J_terms: tuple
+
+    def __getattr__(self, name):
+        ns = object.__getattribute__(self, "ns")
+        if name in ns:
+            return ns[name]
+        raise AttributeError(f"SymbolicSequence has no attribute {name!r}; "
+                             f"available: {', '.join(sorted(ns))}")
+
+    @property
+    def sites(self):
+        """Names usable in ``(site, t)`` for intermediates."""
+        return STEP_SITES + (HEAD_SITES if self.head else ()) + ("W", "b")
+
+    def build(self, taps=frozenset()):
+        """(graph, J, domains) for a build with ``taps``."""
+        g, L, steps, extra, J_terms, domains = _build_sequence(
+            self.T, self.H, self.D, self.head, self.V, self.target, frozenset(taps))
+        return g, sum(J_terms, sp.S.Zero), domains
+
+    def build_terms(self, taps=frozenset()):
+        """(graph, J_terms) — the per-step losses J_t of a build with ``taps``."""
+        g, L, steps, extra, J_terms, domains = _build_sequence(
+            self.T, self.H, self.D, self.head, self.V, self.target, frozenset(taps))
+        return g, J_terms
+
+    def intermediate(self, site):
+        name, t = site
+        return self.ns[name][t]
+
+
+def _blocks(W, b, H):
+    out = {}
+    for k, gate in enumerate(GATES):
+        out["W_" + gate] = W[k * H:(k + 1) * H, :]
+        out["b_" + gate] = b[k * H:(k + 1) * H, :]
+    out["W_h"] = W[:, :H]    # the recurrent block of W (acts on h_{t-1})
+    out["W_x"] = W[:, H:]    # the input block of W (acts on x_t)
+    return out
+
+
+def symbolic_cell(H: int = 2, D: int = 3, *, head: str | None = None, V: int = 3,
+                  target="soft") -> SymbolicCell:
+    """Build source 000's LSTM cell symbolically.
+
+    Parameters
+    ----------
+    H, D : int
+        Hidden and input sizes (small: 2 and 3 keep proofs instant).
+    head : {None, "softmax_ce", "sigmoid_bce", "mse"}
+        Output layer v = W_v h + b_v and its loss; None for the upstream loss
+        J = dh_next·h + dc_next·c only.
+    V : int
+        Output size of the head.
+    target : "soft" or int
+        Softmax CE: a symbolic distribution y (Σ y = 1 built in) or a class
+        index (one-hot y). Other heads: "soft" (symbolic y).
+
+    Returns
+    -------
+    SymbolicCell
+
+    Examples
+    --------
+    >>> cell = symbolic_cell(2, 3)
+    >>> cell.f.shape, cell.W.shape
+    ((2, 1), (8, 5))
+    """
+    _check_size("H", H)
+    _check_size("D", D)
+    _check_head(head, target, V)
+    g, L, s, extra, J, _ = _build_cell(H, D, head, V, target, frozenset())
+    ns = dict(L)
+    for k, v in s.items():
+        ns[k] = _atom_form(g, v)
+    ns.update(extra)
+    ns.update(_blocks(L["W"], L["b"], H))
+    ns["ones"] = ones(H)
+    return SymbolicCell(H, D, head, V, target, ns, J)
+
+
+def symbolic_sequence(T: int = 2, H: int = 2, D: int = 3, *, head: str | None = None,
+                      V: int = 3, target="soft") -> SymbolicSequence:
+    """Build T unrolled LSTM steps symbolically (shared W, b; h_0, c_0 leaves).
+
+    Parameters
+    ----------
+    T, H, D : int
+        Steps, hidden size, input size.
+    head, V, target
+        As in :func:`symbolic_cell`; with a head every step has a loss J_t.
+
+    Returns
+    -------
+    SymbolicSequence
+    """
+    _check_size("T", T)
+    _check_size("H", H)
+    _check_size("D", D)
+    _check_head(head, target, V)
+    g, L, steps, extra, J_terms, _ = _build_sequence(T, H, D, head, V, target, frozenset())
+    ns = dict(L)
+    for k in steps[0]:
+        ns[k] = [_atom_form(g, s[k]) for s in steps]
+    if head is not None:
+        ns.update(extra)
+    ns.update(_blocks(L["W"], L["b"], H))
+    ns["ones"] = ones(H)
+    return SymbolicSequence(T, H, D, head, V, target, ns, sum(J_terms, sp.S.Zero), J_terms)

@@ -1,0 +1,153 @@
+"""The bookkeeping shared by every symbolic forward pass: taps and atoms.
+
+A *tap* is a symbolic perturbation τ added to an intermediate quantity X of
+the forward pass, X ↦ X + τ. Differentiating the loss with respect to τ and
+then setting τ = 0 gives ∂J/∂X *through everything downstream of X*, which is
+exactly what a backward pass calls ``dX``.
+
+An *atom* is a symbol standing for one application of an opaque function,
+e.g. ``f[0]`` for σ(a_f[0]) or ``tanh_c[1]`` for tanh(c[1]). ``atomize``
+replaces applications by atoms (outermost first), turning derivatives into
+polynomials in atoms and leaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .symbols import Tanh, sigma
+
+
+@dataclass
+class Graph:
+    """Mutable record filled while one forward pass is built (private).
+
+    Attributes
+    ----------
+    taps : frozenset
+        Sites that receive a tap in this build.
+    tap_symbols : dict
+        Site -> Matrix of τ symbols (same shape as the tapped quantity).
+    atom_of : dict
+        Function application (taps set to 0) -> atom expression.
+    atom_defs : list of (Symbol, Expr)
+        Each atom with its definition in earlier atoms and leaves, in
+        forward order; used to evaluate atoms numerically.
+    """
+
+    taps: frozenset = frozenset()
+    tap_symbols: dict = field(default_factory=dict)
+    atom_of: dict = field(default_factory=dict)
+    atom_defs: list = field(default_factory=list)
+
+    def zero(self) -> dict:
+        """The substitution τ -> 0 for every tap made so far."""
+        return {s: sp.S.Zero for m in self.tap_symbols.values() for s in m}
+
+    def tap(self, site, value: sp.Matrix, label: str) -> sp.Matrix:
+        """Return ``value + τ`` if ``site`` is tapped, else ``value``."""
+        if site not in self.taps:
+            return value
+        tau = sp.Matrix(*value.shape, lambda r, c: sp.Symbol(
+            f"τ_{label}[{r},{c}]" if value.shape[1] > 1 else f"τ_{label}[{r}]", real=True))
+        self.tap_symbols[site] = tau
+        return value + tau
+
+    def atomize(self, expr):
+        """Replace every registered function application by its atom."""
+        return expr.xreplace(self.atom_of)
+
+    def apply(self, fn, arg: sp.Matrix, name: str) -> sp.Matrix:
+        """Apply ``fn`` elementwise, registering one atom per entry.
+
+        Parameters
+        ----------
+        fn : sigma or Tanh
+        arg : Matrix, shape (n, 1)
+            Argument in function form (may contain taps).
+        name : str
+            Atom base name, e.g. ``"f"`` or ``"tanh_c_2"``.
+        """
+        zero = self.zero()
+        out = []
+        for k in range(arg.shape[0]):
+            app = fn(arg[k])
+            atom = sp.Symbol(f"{name}[{k}]", real=True)
+            key = app.xreplace(zero)
+            arg_atoms = self.atomize(key.args[0])
+            self.atom_of[key] = atom
+            # the same application written in atoms (what a hand formula uses)
+            self.atom_of[fn(arg_atoms)] = atom
+            self.atom_defs.append((atom, fn(arg_atoms)))
+            out.append(app)
+        return sp.Matrix(out)
+
+    def softmax_exp(self, v: sp.Matrix, label: str):
+        """Register exp(v_k) = ŷ_k · S with Σ_k ŷ_k = 1 built in.
+
+        Equations
+        ---------
+        ŷ_k = e^{v_k} / S,  S = Σ_j e^{v_j},  ŷ_{V-1} = 1 − Σ_{k<V-1} ŷ_k
+
+        Returns
+        -------
+        y_hat : Matrix, shape (V, 1)
+            ŷ in atoms, last entry eliminated by the constraint.
+        """
+        zero = self.zero()
+        n = v.shape[0]
+        free = [sp.Symbol(f"y_hat{label}[{k}]", real=True) for k in range(n - 1)]
+        y_hat = free + [1 - sum(free)]
+        S = sp.Symbol(f"S{label}", positive=True)
+        v_atoms = [self.atomize(v[k].xreplace(zero)) for k in range(n)]
+        exps = [sp.exp(va) for va in v_atoms]
+        self.atom_defs.append((S, sum(exps)))
+        for k in range(n - 1):
+            self.atom_defs.append((free[k], exps[k] / S))
+        for k in range(n):
+            self.atom_of[sp.exp(v[k].xreplace(zero))] = y_hat[k] * S
+            self.atom_of[exps[k]] = y_hat[k] * S
+        return sp.Matrix(y_hat)
+
+
+def dot(u: sp.Matrix, w: sp.Matrix):
+    """Σ_k u_k w_k for two column vectors."""
+    return sum((u[k] * w[k] for k in range(u.shape[0])), sp.S.Zero)
+
+
+def odot(*ms: sp.Matrix) -> sp.Matrix:
+    """Elementwise (Hadamard) product u ⊙ w ⊙ … of equally shaped matrices.
+
+    Parameters
+    ----------
+    *ms : sympy.Matrix
+        Two or more matrices of one shape.
+
+    Returns
+    -------
+    sympy.Matrix
+        Same shape.
+    """
+    if len(ms) < 2:
+        raise TypeError(f"odot: expected at least 2 matrices, got {len(ms)}")
+    out = ms[0]
+    for m in ms[1:]:
+        if m.shape != out.shape:
+            raise ValueError(f"odot: expected shape {out.shape}, got {m.shape}")
+        out = out.multiply_elementwise(m)
+    return out
+
+
+def ones(n: int) -> sp.Matrix:
+    """Column vector of ones, shape (n, 1)."""
+    return sp.ones(n, 1)
+
+
+def square(m: sp.Matrix) -> sp.Matrix:
+    """Elementwise square m ⊙ m."""
+    return m.applyfunc(lambda e: e**2)
+
+
+__all__ = ["Graph", "dot", "odot", "ones", "square", "sigma", "Tanh"]
