@@ -87,8 +87,9 @@ def _head(g: Graph, h, W_v, b_v, y, head: str, t, sfx: str):
     if head == "softmax_ce":
         y_hat = g.softmax_exp(v, sfx)
         lse = sp.log(sum((sp.exp(v[k]) for k in range(n)), sp.S.Zero))
-        # J = −Σ_k y_k log ŷ_k with log ŷ_k = v_k − log Σ_j e^{v_j}
-        J = -sum((y[k] * (v[k] - lse) for k in range(n)), sp.S.Zero)
+        # J = −Σ_k y_k log ŷ_k with log ŷ_k = v_k − log Σ_j e^{v_j}, i.e.
+        # J = −Σ_k y_k v_k + (Σ_k y_k) log Σ_j e^{v_j}  (one copy of the log)
+        J = -dot(y, v) + sum(y, sp.S.Zero) * lse
     elif head == "sigmoid_bce":
         s = g.apply(sigma, v, "y_hat" + sfx)
         y_hat = g.atomize(s)

@@ -33,7 +33,7 @@ __all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "MODES", "DIGITS",
 MODES = ("auto", "exact", "sampled")
 DIGITS = 50          # working precision of the sampled check
 TOL = 1e-40          # sampled check: max |hand − SymPy| allowed
-EXACT_MAX_T = 2      # auto mode expands sequences exactly up to this many steps
+EXACT_MAX_T = 1      # auto mode expands sequences exactly up to this many steps
 
 
 class FormulaMismatch(AssertionError):
@@ -93,12 +93,8 @@ def _as_matrix(value, what):
 
 
 def _leaf_symbols(model):
-    out = set()
-    for v in model.ns.values():
-        for m in (v if isinstance(v, list) else [v]):
-            if isinstance(m, sp.MatrixBase):
-                out.update(e for e in m if isinstance(e, sp.Symbol))
-    return out
+    """The independent symbols of the model (inputs, parameters, upstream, targets)."""
+    return {e for m, _ in model.build()[2] for e in m}
 
 
 def _resolve(model, wrt):
@@ -121,14 +117,7 @@ def _resolve(model, wrt):
         return "site", (name, t)
     if isinstance(wrt, sp.MatrixBase):
         m = sp.Matrix(wrt)
-        leaves = _leaf_symbols(model)
-        if all(isinstance(e, sp.Symbol) for e in m) and all(e in leaves for e in m):
-            # leaves: but atoms are symbols too; an atom Matrix is an intermediate
-            for key, val in model.ns.items():
-                vals = val if isinstance(val, list) else [val]
-                for t, v in enumerate(vals):
-                    if isinstance(v, sp.MatrixBase) and v == m and key in model.sites:
-                        return "site", (key if isinstance(model, SymbolicCell) else (key, t))
+        if all(isinstance(e, sp.Symbol) for e in m) and set(m) <= _leaf_symbols(model):
             return "leaf", m
         for key, val in model.ns.items():
             if key not in model.sites:
@@ -150,18 +139,23 @@ def _check_model(model):
                         f"got {type(model).__name__}")
 
 
-def _derivative(model, kind, key, loss=None):
-    """SymPy's ∂J/∂(wrt) in atoms, plus the graph and sampling domains."""
-    if kind == "leaf":
-        g, J, domains = model.build()
-        J = J if loss is None else loss(g)
-        return key.applyfunc(lambda s: g.atomize(sp.diff(J, s))), g, domains
-    g, J, domains = model.build(frozenset([key]))
+def _setup(model, kind, key, loss=None):
+    """The loss to differentiate and the symbols to differentiate it by.
+
+    Returns (graph, J, variables, domains): for a leaf the variables are the
+    leaf symbols; for an intermediate X they are the taps τ of X + τ.
+    """
+    taps = frozenset() if kind == "leaf" else frozenset([key])
+    g, J, domains = model.build(taps)
     J = J if loss is None else loss(g)
-    tau = g.tap_symbols[key]
+    variables = key if kind == "leaf" else g.tap_symbols[key]
+    return g, J, variables, domains
+
+
+def _derivative(g, J, variables):
+    """SymPy's ∂J/∂(variables), taps set to 0, rewritten in atoms."""
     zero = g.zero()
-    d = tau.applyfunc(lambda s: g.atomize(sp.diff(J, s).xreplace(zero)))
-    return d, g, domains
+    return variables.applyfunc(lambda s: g.atomize(sp.diff(J, s).xreplace(zero)))
 
 
 def sympy_grad(model, wrt):
@@ -182,7 +176,8 @@ def sympy_grad(model, wrt):
     """
     _check_model(model)
     kind, key = _resolve(model, wrt)
-    return _derivative(model, kind, key)[0]
+    g, J, variables, _ = _setup(model, kind, key)
+    return _derivative(g, J, variables)
 
 
 # ------------------------------------------------------------------ decision steps
@@ -205,11 +200,11 @@ def _expands_to_zero(e) -> bool:
 
 
 def _fmt(x) -> str:
-    return mpmath.nstr(x, 8, min_fixed=-4, max_fixed=4) if x != 0 else "0"
+    return mpmath.nstr(mpmath.mpf(x), 8, min_fixed=-4, max_fixed=4) if x != 0 else "0"
 
 
-def _sample(g, domains, rng, free_needed):
-    """Leaf values of one random forward point, then all atoms (50 digits)."""
+def _sample(g, domains, rng):
+    """Leaf values of one seeded random forward point, then every atom."""
     vals = {}
     for m, dom in domains:
         n = len(m)
@@ -220,46 +215,81 @@ def _sample(g, domains, rng, free_needed):
         else:
             draw = rng.uniform(-1.0, 1.0, size=n)
         for s, v in zip(m, draw):
-            vals[s] = sp.Float(float(v), DIGITS + 10)
+            vals[s] = sp.Float(float(v), _PREC)
     for atom, d in g.atom_defs:
-        vals[atom] = d.xreplace(vals).evalf(DIGITS + 10)
-    missing = free_needed - set(vals)
-    if missing:
-        raise RuntimeError(f"internal: no value for {sorted(map(str, missing))}")
+        vals[atom] = sp.Float(d.xreplace(vals).evalf(_PREC), _PREC)
+    for m in g.tap_symbols.values():
+        vals.update({s: sp.Float(0) for s in m})
     return vals
 
 
+_PREC = DIGITS + 15
+
+
 def _evaluate(M, vals):
-    return [sp.Float(e.xreplace(vals).evalf(DIGITS + 10), DIGITS + 10) for e in M]
+    missing = set().union(*(e.free_symbols for e in M)) - set(vals)
+    if missing:
+        raise ValueError(f"hand: uses symbols that are not leaves or atoms of the model: "
+                         f"{sorted(map(str, missing))}")
+    return [sp.Float(e.xreplace(vals).evalf(_PREC), _PREC) for e in M]
 
 
-def _counterexample(name, hand, theirs, g, domains, seed, points, header, shape):
-    """Search seeded forward points for an entry where hand ≠ SymPy; format it."""
+def _numeric_derivative(J, variables):
+    """∂J/∂v of the forward pass by 50+-digit numerical differentiation (mpmath)."""
+    syms = sorted(J.free_symbols, key=str)
+    fJ = sp.lambdify(syms, J, modules=[ELEMENTARY["mpmath"], "mpmath"], cse=True, dummify=True)
+
+    def evaluate(vals):
+        with mpmath.workdps(_PREC):
+            base = [mpmath.mpf(vals[s]) for s in syms]
+            out = []
+            for v in variables:
+                if v not in syms:          # J does not depend on v
+                    out.append(sp.Float(0))
+                    continue
+                k = syms.index(v)
+                d = mpmath.diff(lambda u: fJ(*(base[:k] + [u] + base[k + 1:])), base[k])
+                out.append(sp.Float(d, _PREC))
+            return out
+    return evaluate
+
+
+def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, points,
+                    shape, diff_expr=None):
+    """Search seeded forward points for an entry where hand ≠ reference; format it."""
     rng = np.random.default_rng(seed)
-    free = set().union(*(e.free_symbols for e in list(hand) + list(theirs)))
     for p in range(points):
-        vals = _sample(g, domains, rng, free)
-        hv, sv = _evaluate(hand, vals), _evaluate(theirs, vals)
-        diffs = [abs(a - b) for a, b in zip(hv, sv)]
-        k = int(np.argmax([float(d) for d in diffs]))
+        vals = _sample(g, domains, rng)
+        hv, rv = hand_eval(vals), ref_eval(vals)
+        diffs = [float(abs(x - y)) for x, y in zip(hv, rv)]
+        k = int(np.argmax(diffs))
         if diffs[k] > TOL:
             r, c = divmod(k, shape[1])
             idx = f"[{r}]" if shape[1] == 1 else f"[{r},{c}]"
-            used = sorted((hand[k] - theirs[k]).free_symbols | hand[k].free_symbols
-                          | theirs[k].free_symbols, key=str)
+            used = sorted(hand[k].free_symbols | (diff_expr[k].free_symbols
+                                                  if diff_expr is not None else set()), key=str)
             shown = ", ".join(f"{s}={_fmt(vals[s])}" for s in used[:14])
             more = f", … ({len(used) - 14} more)" if len(used) > 14 else ""
-            dexpr = str(sp.expand(hand[k] - theirs[k]))
-            if len(dexpr) > 160:
-                dexpr = dexpr[:157] + "..."
-            return (f"{name}: hand formula ≠ SymPy's derivative of the forward pass\n"
-                    f"  {header}\n"
-                    f"  entry {idx}: hand − SymPy = {dexpr}\n"
-                    f"  counterexample (seeded forward point {p}): entry {idx}\n"
-                    f"    hand  = {_fmt(hv[k])}\n"
-                    f"    SymPy = {_fmt(sv[k])}\n"
-                    f"    at {shown}{more}")
+            lines = [f"{name}: hand formula ≠ SymPy's derivative of the forward pass",
+                     f"  {header}"]
+            if diff_expr is not None:
+                dexpr = str(sp.expand(diff_expr[k]))
+                dexpr = dexpr if len(dexpr) <= 160 else dexpr[:157] + "..."
+                lines.append(f"  entry {idx}: hand − SymPy = {dexpr}")
+            ref_label = "SymPy" if diff_expr is not None else "∂J/∂X"
+            lines += [f"  counterexample (seeded forward point {p}): entry {idx}",
+                      f"    hand  = {_fmt(hv[k])}".replace("hand ", "hand".ljust(len(ref_label) + 1)),
+                      f"    {ref_label} = {_fmt(rv[k])}",
+                      f"    at {shown}{more}" if shown else "    (hand is constant)"]
+            return "\n".join(lines)
     return None
+
+
+def _label(kind, key, variables):
+    if kind == "site":
+        return f"{key[0]}_t={key[1]}" if isinstance(key, tuple) else key
+    name = str(variables[0]).split("[")[0]
+    return name
 
 
 def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
@@ -284,8 +314,9 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     model : SymbolicCell or SymbolicSequence
         Supplies the forward pass and J.
     mode : {"auto", "exact", "sampled"}
-        "auto" expands exactly except for sequences longer than
-        ``EXACT_MAX_T`` steps, which are sampled.
+        "auto" is exact except for sequences longer than ``EXACT_MAX_T``
+        steps, whose nested forward pass is too large to differentiate
+        symbolically in seconds; those are sampled.
     points, seed : int
         Number of sample points and the seed of ``np.random.default_rng``
         (sampled mode, and the search for a counterexample).
@@ -308,7 +339,9 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     Equations
     ---------
     exact:   expand(hand − ∂J/∂X) = 0 entrywise, atoms independent
-    sampled: max_{points, entries} |hand − ∂J/∂X| < 1e-40 at 50 digits
+    sampled: max over points, entries of |hand − ∂J/∂X| < 1e-40, where
+             ∂J/∂X is the derivative of the forward pass by 65-digit
+             numerical differentiation (mpmath.diff)
     """
     t0 = time.perf_counter()
     if not isinstance(name, str) or not name:
@@ -320,15 +353,16 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     _check_model(model)
     hand_m = _as_matrix(hand, "hand")
     kind, key = _resolve(model, wrt)
-    theirs, g, domains = _derivative(model, kind, key, loss)
-    if hand_m.shape != theirs.shape:
+    g, J, variables, domains = _setup(model, kind, key, loss)
+    if hand_m.shape != variables.shape:
         hint = " (it has the transposed shape: is a W or a product transposed?)" \
-            if hand_m.shape == theirs.shape[::-1] else ""
+            if hand_m.shape == variables.shape[::-1] else ""
         raise FormulaMismatch(
-            f"{name}: hand formula has shape {hand_m.shape} but ∂J/∂X has the shape of X, "
-            f"{theirs.shape} (gradient layout){hint}")
+            f"{name}: hand formula has shape {hand_m.shape} but ∂J/∂{_label(kind, key, variables)} "
+            f"has the shape of {_label(kind, key, variables)}, {variables.shape} "
+            f"(gradient layout){hint}")
     hand_a = hand_m.applyfunc(g.atomize)
-    n = len(theirs)
+    n = len(variables)
 
     reason = ""
     method = mode
@@ -336,21 +370,30 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
         method = "exact"
         if isinstance(model, SymbolicSequence) and model.T > EXACT_MAX_T:
             method = "sampled"
-            reason = f"exact expansion skipped for T={model.T} > {EXACT_MAX_T} steps (too slow)"
-    if method == "exact" and any(_has_residue(e) for e in list(hand_a) + list(theirs)):
-        if mode == "exact":
-            raise ValueError(f"mode: 'exact' impossible for {name}: a function application "
-                             "is not an atom of the model")
-        method, reason = "sampled", "an expression is not polynomial in the atoms"
-    elif method == "sampled" and not reason:
+            reason = (f"exact differentiation skipped: the nested forward pass of T={model.T} "
+                      f"> {EXACT_MAX_T} steps is too large")
+    elif mode == "sampled":
         reason = "sampling requested"
+    theirs = None
+    if method == "exact":
+        theirs = _derivative(g, J, variables)
+        if any(_has_residue(e) for e in list(hand_a) + list(theirs)):
+            if mode == "exact":
+                raise ValueError(f"mode: 'exact' impossible for {name}: a function application "
+                                 "is not an atom of the model")
+            method, reason = "sampled", "an expression is not polynomial in the atoms"
+
+    def hand_eval(vals):
+        return _evaluate(hand_a, vals)
 
     if method == "exact":
         bad = [k for k in range(n) if not _expands_to_zero(hand_a[k] - theirs[k])]
         if bad:
-            msg = _counterexample(name, hand_a, theirs, g, domains, seed, max(points, 5),
-                                  f"exact check: hand − SymPy is a nonzero polynomial in "
-                                  f"{len(bad)} of {n} entries", theirs.shape)
+            diff = hand_a - theirs
+            msg = _counterexample(name, f"exact check: hand − SymPy is a nonzero polynomial in "
+                                  f"{len(bad)} of {n} entries", hand_a, hand_eval,
+                                  lambda vals: _evaluate(theirs, vals), g, domains, seed,
+                                  max(points, 5), variables.shape, diff)
             if msg is None:
                 msg = (f"{name}: hand − SymPy is a nonzero polynomial in the atoms in {len(bad)} "
                        f"of {n} entries, yet vanished at every sampled forward point: the "
@@ -358,21 +401,19 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
             raise FormulaMismatch(msg)
         res = Proof(name, "exact", n, 0, 0, 0.0, "", time.perf_counter() - t0)
     else:
+        ref_eval = _numeric_derivative(J, variables)
         rng = np.random.default_rng(seed)
-        free = set().union(*(e.free_symbols for e in list(hand_a) + list(theirs)))
-        worst = sp.Float(0)
-        for p in range(points):
-            vals = _sample(g, domains, rng, free)
-            hv, sv = _evaluate(hand_a, vals), _evaluate(theirs, vals)
-            worst = max([worst] + [abs(a - b) for a, b in zip(hv, sv)])
+        worst = 0.0
+        for _ in range(points):
+            vals = _sample(g, domains, rng)
+            worst = max([worst] + [float(abs(x - y)) for x, y in
+                                   zip(hand_eval(vals), ref_eval(vals))])
         if worst > TOL:
-            msg = _counterexample(name, hand_a, theirs, g, domains, seed, points,
-                                  f"sampled check: {points} points, {DIGITS} digits, "
-                                  f"max |hand − SymPy| = {float(worst):.3e} > {TOL:.0e}",
-                                  theirs.shape)
+            msg = _counterexample(name, f"sampled check: {points} points, {DIGITS} digits, "
+                                  f"max |hand − SymPy| = {worst:.3e} > {TOL:.0e}", hand_a,
+                                  hand_eval, ref_eval, g, domains, seed, points, variables.shape)
             raise FormulaMismatch(msg)
-        res = Proof(name, "sampled", n, points, DIGITS, float(worst), reason,
-                    time.perf_counter() - t0)
+        res = Proof(name, "sampled", n, points, DIGITS, worst, reason, time.perf_counter() - t0)
     if verbose:
         print(res)
     return res
