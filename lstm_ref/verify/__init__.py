@@ -20,7 +20,9 @@ from .forward import (GATES, HEADS, SymbolicCell, SymbolicSequence, symbolic_cel
 from .graph import dot, odot, ones, square
 from .prove import DIGITS, TOL, FormulaMismatch, Proof, prove, sympy_grad
 from .symbols import Tanh, sigma
+from .agree import Agreement, AgreementError, rel_err, three_way
 
 __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell",
            "symbolic_sequence", "dot", "odot", "ones", "square", "DIGITS", "TOL",
-           "FormulaMismatch", "Proof", "prove", "sympy_grad", "Tanh", "sigma"]
+           "FormulaMismatch", "Proof", "prove", "sympy_grad", "Tanh", "sigma",
+           "Agreement", "AgreementError", "rel_err", "three_way"]

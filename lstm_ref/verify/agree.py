@@ -1,0 +1,242 @@
+"""Three-way agreement: hand formula, lstm_ref's NumPy code, finite differences.
+
+For each gradient of the cell (dx, dh_prev, dc_prev, dW, db) or of the
+sequence (dx, dh0, dc0, dW, db):
+
+1. hand == SymPy's derivative of the symbolic forward pass (:func:`prove`);
+2. the hand formula evaluated at numbers == lstm_ref's backward on the same
+   numbers (float64, B examples as rows; parameter gradients summed over B);
+3. lstm_ref's backward == central finite differences of lstm_ref's forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from .forward import SymbolicCell, SymbolicSequence
+from .prove import _evaluate, prove
+
+__all__ = ["three_way", "AgreementError", "Agreement", "rel_err", "HAND_TOL", "FD_TOL"]
+
+HAND_TOL = 1e-10   # (2) float64 evaluation of the same formula
+FD_TOL = 1e-6      # (3) central differences, eps = 1e-6
+
+CELL_GRADS = {"dx": "x", "dh_prev": "h_prev", "dc_prev": "c_prev", "dW": "W", "db": "b"}
+SEQ_GRADS = {"dx": "x", "dh0": "h0", "dc0": "c0", "dW": "W", "db": "b"}
+
+
+class AgreementError(AssertionError):
+    """Hand formula, lstm_ref and finite differences do not agree."""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One row of the three-way table.
+
+    Attributes
+    ----------
+    grad : str
+        ``"dx"``, ``"dW"`` ...
+    method : str
+        How (1) was done: "exact" or "sampled".
+    hand_vs_ref : float
+        rel_err of (2).
+    ref_vs_fd : float
+        rel_err of (3).
+    """
+
+    grad: str
+    method: str
+    hand_vs_ref: float
+    ref_vs_fd: float
+
+
+def rel_err(a, b) -> float:
+    """max |a − b| / max(max |a|, max |b|) (0 when both are 0).
+
+    Parameters
+    ----------
+    a, b : ndarray
+        Same shape.
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
+    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
+
+
+def _fd(f, arrays, name, eps=1e-6):
+    """Central differences of the scalar f() with respect to arrays[name]."""
+    x = arrays[name]
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + eps
+        up = f()
+        x[i] = old - eps
+        down = f()
+        x[i] = old
+        grad[i] = (up - down) / (2 * eps)    # (J(x+ε) − J(x−ε)) / 2ε
+    return grad
+
+
+def _hand_numeric(model, hand, bind, B):
+    """Evaluate the hand Matrix per example at the numbers ``bind(b)``."""
+    g, _, _ = model.build()
+    rows = []
+    for k in range(B):
+        vals = {s: sp.Float(v, 30) for s, v in bind(k).items()}
+        for atom, d in g.atom_defs:
+            vals[atom] = sp.Float(d.xreplace(vals).evalf(30), 30)
+        rows.append(np.array([float(v) for v in _evaluate(hand.applyfunc(g.atomize), vals)]))
+    return rows
+
+
+def _check_hands(hands, allowed):
+    if not isinstance(hands, dict) or not hands:
+        raise TypeError(f"hands: expected a non-empty dict of name -> Matrix, got {type(hands).__name__}")
+    bad = sorted(set(hands) - set(allowed))
+    if bad:
+        raise ValueError(f"hands: expected keys among {sorted(allowed)}, got {bad}")
+
+
+def _table(title, rows):
+    lines = [title, f"  {'grad':<8}{'hand = SymPy':<15}{'hand = lstm_ref':<24}lstm_ref = finite diff."]
+    for r in rows:
+        m2 = "✓" if r.hand_vs_ref <= HAND_TOL else "✗"
+        m3 = "✓" if r.ref_vs_fd <= FD_TOL else "✗"
+        lines.append(f"  {r.grad:<8}{'✓ ' + r.method:<15}{m2} rel_err={r.hand_vs_ref:.1e}"
+                     f"{'':<6}{m3} rel_err={r.ref_vs_fd:.1e}")
+    return "\n".join(lines)
+
+
+def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = True):
+    """Check hand formulas three ways (SymPy, lstm_ref, finite differences).
+
+    Parameters
+    ----------
+    model : SymbolicCell or SymbolicSequence
+        Without a head: J = dh_next·h + dc_next·c (cell) or
+        J = Σ_t dh_t·h_t + dc_T·c_T (sequence).
+    hands : dict
+        Cell: any of ``dx`` (D,1), ``dh_prev``, ``dc_prev`` (H,1), ``dW`` (4H,H+D),
+        ``db`` (4H,1). Sequence: ``dx`` (a list of T Matrices (D,1)), ``dh0``,
+        ``dc0``, ``dW``, ``db``. Written in the model's atoms and leaves.
+    B : int
+        Batch size of the numeric checks (rows).
+    seed : int
+        Seed of ``np.random.default_rng`` for the numbers.
+    verbose : bool
+        Print the table.
+
+    Returns
+    -------
+    list of Agreement
+
+    Raises
+    ------
+    FormulaMismatch
+        (1) failed.
+    AgreementError
+        (2) or (3) failed; the table is printed first.
+
+    Equations
+    ---------
+    (1) hand ≡ ∂J/∂X (SymPy)   (2) rel_err(hand, lstm_ref) ≤ 1e-10
+    (3) rel_err(lstm_ref, (J(X+ε) − J(X−ε)) / 2ε) ≤ 1e-6
+    """
+    from lstm_ref.cell import lstm_step_backward, lstm_step_forward   # lazy: numeric side
+    from lstm_ref.sequence import lstm_backward, lstm_forward
+
+    if isinstance(B, bool) or not isinstance(B, int) or B < 1:
+        raise ValueError(f"B: expected an int >= 1, got {B!r}")
+    if not isinstance(model, (SymbolicCell, SymbolicSequence)) or model.head is not None:
+        raise TypeError("model: expected a SymbolicCell or SymbolicSequence without a head, "
+                        f"got {type(model).__name__}"
+                        + (f" with head {model.head!r}" if hasattr(model, "head") else ""))
+    is_seq = isinstance(model, SymbolicSequence)
+    allowed = SEQ_GRADS if is_seq else CELL_GRADS
+    _check_hands(hands, allowed)
+    H, D = model.H, model.D
+    rng = np.random.default_rng(seed)
+    T = model.T if is_seq else 1
+    num = dict(x=rng.standard_normal((T, B, D)), h0=rng.standard_normal((B, H)),
+               c0=rng.standard_normal((B, H)), W=rng.standard_normal((4 * H, H + D)) * 0.5,
+               b=rng.standard_normal(4 * H) * 0.5, dh=rng.standard_normal((T, B, H)),
+               dc=rng.standard_normal((B, H)))
+
+    def bind(k):
+        out = {model.W[r, c]: num["W"][r, c] for r in range(4 * H) for c in range(H + D)}
+        out.update({model.b[r]: num["b"][r] for r in range(4 * H)})
+        if is_seq:
+            for t in range(T):
+                out.update({model.x[t][j]: num["x"][t, k, j] for j in range(D)})
+                out.update({model.dh[t][j]: num["dh"][t, k, j] for j in range(H)})
+            pairs = [(model.h0, num["h0"]), (model.c0, num["c0"]), (model.dc_T, num["dc"])]
+        else:
+            out.update({model.x[j]: num["x"][0, k, j] for j in range(D)})
+            pairs = [(model.h_prev, num["h0"]), (model.c_prev, num["c0"]),
+                     (model.dh_next, num["dh"][0]), (model.dc_next, num["dc"])]
+        for m, arr in pairs:
+            out.update({m[j]: arr[k, j] for j in range(H)})
+        return out
+
+    if is_seq:
+        def loss():
+            h, c, _ = lstm_forward(num["x"], num["h0"], num["c0"], num["W"], num["b"])
+            return float(np.sum(num["dh"] * h) + np.sum(num["dc"] * c[-1]))
+        _, _, cache = lstm_forward(num["x"], num["h0"], num["c0"], num["W"], num["b"])
+        ref = lstm_backward(num["dh"], cache, dc_T=num["dc"])
+        ref = dict(dx=ref.dx, dh0=ref.dh0, dc0=ref.dc0, dW=ref.dW, db=ref.db)
+        fd_of = dict(dx="x", dh0="h0", dc0="c0", dW="W", db="b")
+    else:
+        def loss():
+            h, c, _ = lstm_step_forward(num["x"][0], num["h0"], num["c0"], num["W"], num["b"])
+            return float(np.sum(num["dh"][0] * h) + np.sum(num["dc"] * c))
+        _, _, cache = lstm_step_forward(num["x"][0], num["h0"], num["c0"], num["W"], num["b"])
+        ref = lstm_step_backward(num["dh"][0], num["dc"], cache)
+        ref = dict(dx=ref.dx[None], dh_prev=ref.dh_prev, dc_prev=ref.dc_prev, dW=ref.dW, db=ref.db)
+        fd_of = dict(dx="x", dh_prev="h0", dc_prev="c0", dW="W", db="b")
+
+    rows = []
+    for name in [k for k in allowed if k in hands]:
+        hand = hands[name]
+        target = getattr(model, allowed[name])
+        # (1) hand ≡ SymPy's derivative
+        if is_seq and name == "dx":
+            if not isinstance(hand, (list, tuple)) or len(hand) != T:
+                raise TypeError(f"hands['dx']: expected a list of {T} Matrices, got {type(hand).__name__}")
+            methods = {prove(f"{name}[{t}]", hand[t], target[t], model, verbose=False).method
+                       for t in range(T)}
+            method = "sampled" if "sampled" in methods else "exact"
+            per_t = [_hand_numeric(model, sp.Matrix(hand[t]), bind, B) for t in range(T)]
+            hand_num = np.array([[r for r in rows_t] for rows_t in per_t])   # (T, B, D)
+        else:
+            method = prove(name, hand, target, model, verbose=False).method
+            per_b = _hand_numeric(model, sp.Matrix(hand), bind, B)
+            shape = tuple(sp.Matrix(hand).shape)
+            if name in ("dW", "db"):
+                # parameters are shared by the batch: ∂J/∂W = Σ_b (per-example ∂J/∂W)
+                hand_num = np.sum(per_b, axis=0).reshape(shape)
+                if name == "db":
+                    hand_num = hand_num[:, 0]
+            elif name == "dx":
+                hand_num = np.array(per_b)[None]            # (1, B, D)
+            else:
+                hand_num = np.array(per_b)                  # (B, H)
+        # (2) hand at numbers vs lstm_ref;  (3) lstm_ref vs finite differences
+        e2 = rel_err(hand_num, ref[name])
+        e3 = rel_err(ref[name], _fd(loss, num, fd_of[name]))
+        rows.append(Agreement(name, method, e2, e3))
+    kind = f"sequence T={T}" if is_seq else "cell"
+    title = f"three-way check: LSTM {kind}, H={H} D={D} B={B}, seed {seed}"
+    if verbose:
+        print(_table(title, rows))
+    bad = [r.grad for r in rows if r.hand_vs_ref > HAND_TOL or r.ref_vs_fd > FD_TOL]
+    if bad:
+        raise AgreementError(f"{title}: disagreement in {', '.join(bad)}\n" + _table(title, rows))
+    return rows
