@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from .forward import SymbolicCell, SymbolicSequence
-from .prove import _evaluate, prove
+from .prove import _atoms, _evaluator, prove
 
 __all__ = ["three_way", "AgreementError", "Agreement", "rel_err", "HAND_TOL", "FD_TOL"]
 
@@ -87,12 +88,11 @@ def _fd(f, arrays, name, eps=1e-6):
 def _hand_numeric(model, hand, bind, B):
     """Evaluate the hand Matrix per example at the numbers ``bind(b)``."""
     g, _, _ = model.build()
+    evaluate = _evaluator(hand.applyfunc(g.atomize))
     rows = []
     for k in range(B):
-        vals = {s: sp.Float(v, 30) for s, v in bind(k).items()}
-        for atom, d in g.atom_defs:
-            vals[atom] = sp.Float(d.xreplace(vals).evalf(30), 30)
-        rows.append(np.array([float(v) for v in _evaluate(hand.applyfunc(g.atomize), vals)]))
+        vals = _atoms(g, {s: mpmath.mpf(float(v)) for s, v in bind(k).items()})
+        rows.append(np.array([float(v) for v in evaluate(vals)]))
     return rows
 
 
