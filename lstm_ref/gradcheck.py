@@ -1,0 +1,252 @@
+"""Checking gradients: central finite differences and comparison helpers.
+
+The finite-difference gradient is an *independent oracle*: it only calls the
+forward function, so it cannot share a mistake with a hand-written backward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+
+from . import _validate as _v
+
+__all__ = ["numerical_gradient", "rel_error", "GradcheckReport", "gradcheck", "cmp"]
+
+
+def numerical_gradient(
+    f: Callable[..., float], arrays: Mapping[str, np.ndarray], *, eps: float = 1e-6, wrt=None
+) -> dict[str, np.ndarray]:
+    r"""Central-difference gradient of a scalar function of named arrays.
+
+    Equations
+    ---------
+    For every entry :math:`\theta_k` of every array,
+
+    .. math::
+
+        \frac{\partial J}{\partial \theta_k} \approx
+        \frac{J(\theta + \epsilon e_k) - J(\theta - \epsilon e_k)}{2\epsilon}
+
+    with truncation error :math:`O(\epsilon^2)`. Each entry is perturbed in
+    place and then restored to its exact original value, also when ``f``
+    raises. Use float64 arrays: in float32 the rounding error of ``J``
+    swamps a difference quotient with ``eps = 1e-6``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(**arrays)`` returns the scalar :math:`J` (a float or a size-1 array).
+    arrays : dict of str -> ndarray
+        Named float arrays (any shapes); modified during the call, restored after.
+    eps : float, default 1e-6
+        Step :math:`\epsilon`.
+    wrt : iterable of str, optional
+        Names to differentiate; default every array in ``arrays``.
+
+    Returns
+    -------
+    dict of str -> ndarray
+        :math:`\partial J/\partial X` for every name, shape of ``X``.
+    """
+    _v.check_type("arrays", arrays, Mapping)
+    if not callable(f):
+        raise TypeError(f"f: expected a callable, got {type(f).__name__}")
+    _v.check_positive("eps", eps)
+    names = list(arrays) if wrt is None else list(wrt)
+    for name in names:
+        if name not in arrays:
+            raise ValueError(f"wrt: {name!r} is not one of the arrays {sorted(arrays)}")
+        _v.check_float(name, arrays[name])
+    kwargs = dict(arrays)
+    grads = {}
+    for name in names:
+        a = arrays[name]
+        grad = np.zeros(a.shape, dtype=np.float64)  # shape of a
+        for idx in np.ndindex(a.shape):
+            old = a[idx].copy()
+            try:
+                a[idx] = old + eps
+                J_plus = float(f(**kwargs))
+                a[idx] = old - eps
+                J_minus = float(f(**kwargs))
+            finally:
+                a[idx] = old  # exact restore: the very same value
+            grad[idx] = (J_plus - J_minus) / (2 * eps)
+        grads[name] = grad.astype(a.dtype, copy=False)
+    return grads
+
+
+def rel_error(a, b) -> float:
+    r"""Relative error of two arrays, safe when both are zero.
+
+    Equations
+    ---------
+    .. math::
+
+        \operatorname{rel}(a, b) = \frac{\lVert a - b \rVert_2}
+        {\max(\lVert a \rVert_2 + \lVert b \rVert_2,\ \text{tiny})}
+
+    with Frobenius (flattened Euclidean) norms and ``tiny`` the smallest
+    positive normal float64. It lies in [0, 1]; it is 0 when ``a == b``
+    (including both zero) and 1 when one of them is zero and the other is
+    not. In float64, a correct analytic gradient typically agrees with
+    central differences to 1e-8 or better.
+
+    Parameters
+    ----------
+    a, b : array_like, same shape
+
+    Returns
+    -------
+    float
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"b: expected shape {a.shape} (the shape of a), got {b.shape}")
+    num = np.linalg.norm((a - b).ravel())
+    den = max(np.linalg.norm(a.ravel()) + np.linalg.norm(b.ravel()), np.finfo(np.float64).tiny)
+    return float(num / den)
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """Result of :func:`gradcheck`: the relative error of every array.
+
+    ``str(report)`` is a table; ``report.assert_ok()`` raises if any error
+    exceeds ``tol``.
+    """
+
+    errors: dict = field(default_factory=dict)  #: name -> relative error
+    tol: float = 1e-7  #: threshold for :attr:`ok`
+
+    @property
+    def ok(self) -> bool:
+        """True when every relative error is below ``tol``."""
+        return all(e < self.tol for e in self.errors.values())
+
+    @property
+    def worst(self) -> float:
+        """The largest relative error (0.0 if there are no arrays)."""
+        return max(self.errors.values(), default=0.0)
+
+    @property
+    def worst_name(self) -> str | None:
+        """The name of the array with the largest relative error."""
+        return max(self.errors, key=self.errors.get, default=None)
+
+    @property
+    def failing(self) -> list[str]:
+        """Names of the arrays whose error is not below ``tol``."""
+        return [n for n, e in self.errors.items() if not e < self.tol]
+
+    def __str__(self) -> str:
+        width = max([len(n) for n in self.errors] + [5])
+        lines = [f"{'array':<{width}} | {'rel_error':<15} | ok (tol={self.tol:.0e})"]
+        for name, e in self.errors.items():
+            lines.append(f"{name:<{width}} | rel_err={e:.1e} | {e < self.tol}")
+        return "\n".join(lines)
+
+    def assert_ok(self) -> "GradcheckReport":
+        """Raise AssertionError naming every failing array; return self otherwise."""
+        bad = self.failing
+        if bad:
+            detail = ", ".join(f"{n} (rel_err={self.errors[n]:.1e})" for n in bad)
+            raise AssertionError(f"gradient check failed (tol={self.tol:.0e}) for: {detail}\n{self}")
+        return self
+
+
+def gradcheck(f, arrays, analytic, *, eps: float = 1e-6, tol: float = 1e-7) -> GradcheckReport:
+    r"""Compare analytic gradients with central differences.
+
+    Equations
+    ---------
+    For every name :math:`X` in ``analytic``:
+
+    .. math::
+
+        \text{error}_X = \operatorname{rel}\Big(\texttt{analytic[X]},\;
+        \frac{J(X + \epsilon) - J(X - \epsilon)}{2\epsilon}\Big)
+
+    (see :func:`rel_error` and :func:`numerical_gradient`).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(**arrays)`` returns the scalar loss.
+    arrays : dict of str -> ndarray
+        All arguments of ``f`` (restored after the check).
+    analytic : dict of str -> ndarray
+        The gradients to check, keyed by a subset of the names in ``arrays``;
+        each has the shape of its array.
+    eps : float, default 1e-6
+    tol : float, default 1e-7
+
+    Returns
+    -------
+    GradcheckReport
+    """
+    _v.check_type("analytic", analytic, Mapping)
+    for name, g in analytic.items():
+        if name not in arrays:
+            raise ValueError(f"analytic: {name!r} is not one of the arrays {sorted(arrays)}")
+        g = np.asarray(g)
+        if g.shape != arrays[name].shape:
+            raise ValueError(
+                f"analytic[{name!r}]: expected shape {arrays[name].shape} (the shape of {name}), got {g.shape}"
+            )
+    _v.check_positive("tol", tol)
+    numeric = numerical_gradient(f, arrays, eps=eps, wrt=list(analytic))
+    errors = {name: rel_error(analytic[name], numeric[name]) for name in analytic}
+    return GradcheckReport(errors=errors, tol=tol)
+
+
+def cmp(name: str, ours, reference, *, rtol: float = 1e-10, atol: float = 1e-12) -> None:
+    r"""Compare two arrays, print one line, raise if they disagree.
+
+    In the style of Karpathy's ``cmp`` (makemore, part 4)::
+
+        dW     | exact: False | approx: True  | maxdiff=3.1e-17
+
+    Equations
+    ---------
+    .. math::
+
+        \text{approx} \iff |\text{ours} - \text{ref}| \le \text{atol} + \text{rtol}\,|\text{ref}|
+        \ \text{elementwise}, \qquad
+        \text{maxdiff} = \max |\text{ours} - \text{ref}|
+
+    Parameters
+    ----------
+    name : str
+        Label printed at the start of the line.
+    ours, reference : array_like, same shape
+    rtol : float, default 1e-10
+    atol : float, default 1e-12
+
+    Returns
+    -------
+    None
+        (So that a notebook cell ending in ``cmp(...)`` prints only the line.)
+
+    Raises
+    ------
+    AssertionError
+        If the shapes differ or the arrays are not approximately equal; the
+        message names ``name`` and gives ``maxdiff``.
+    """
+    ours = np.asarray(ours)
+    reference = np.asarray(reference)
+    if ours.shape != reference.shape:
+        print(f"{name:<6} | shape mismatch: ours {ours.shape} vs reference {reference.shape}")
+        raise AssertionError(f"{name}: shape mismatch, ours {ours.shape} vs reference {reference.shape}")
+    exact = bool(np.array_equal(ours, reference))
+    approx = bool(np.allclose(ours, reference, rtol=rtol, atol=atol))
+    diff = np.abs(ours.astype(np.float64) - reference.astype(np.float64))
+    maxdiff = float(diff.max()) if diff.size else 0.0
+    print(f"{name:<6} | exact: {str(exact):<5} | approx: {str(approx):<5} | maxdiff={maxdiff:.1e}")
+    if not approx:
+        raise AssertionError(f"{name}: arrays differ, maxdiff={maxdiff:.1e} (rtol={rtol:g}, atol={atol:g})")

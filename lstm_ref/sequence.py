@@ -1,0 +1,312 @@
+"""The whole sequence at once: the fast, fused LSTM forward and backward (BPTT).
+
+Same maths as :mod:`lstm_ref.cell` applied for t = 1..T, organised so that
+almost all the work is a few large matrix products (GEMMs):
+
+* the input part of every pre-activation, :math:`W_x x_t + b`, does not
+  depend on the recurrence, so it is ONE GEMM over all T*B rows;
+* only :math:`W_h h_{t-1}` must wait for the previous step: one GEMM per step;
+* backward, only :math:`\\delta h_{t-1} = W_h^\\top \\delta a_t` is recurrent
+  (one GEMM per step); ``dx``, ``dW`` and ``db`` are sums over all steps and
+  are computed after the loop, one GEMM each over all T*B rows.
+
+The elementwise work runs in place in preallocated buffers (ufuncs with
+``out=``), so nothing of size (B, 4H) is allocated inside the time loop.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate as _v
+from .params import split_gates, split_weight
+
+__all__ = ["SeqCache", "SeqGrads", "lstm_forward", "lstm_backward"]
+
+
+class SeqCache(NamedTuple):
+    """Everything :func:`lstm_backward` needs, stored as activations.
+
+    ``h_all`` and ``c_all`` hold the initial state at index 0 and
+    :math:`h_t, c_t` at index t, so ``h_all[:-1]`` is :math:`h_{t-1}` for
+    every step as one contiguous (T, B, H) slice. A benchmark can replay the
+    exact GEMMs of the forward and backward pass from these fields (see
+    :func:`lstm_forward` and :func:`lstm_backward`).
+    """
+
+    x: np.ndarray  #: (T, B, D) inputs
+    h_all: np.ndarray  #: (T+1, B, H) h0, h_1, ..., h_T
+    c_all: np.ndarray  #: (T+1, B, H) c0, c_1, ..., c_T
+    gates: np.ndarray  #: (T, B, 4H) activations [f, i, o, g] of every step
+    tanh_c: np.ndarray  #: (T, B, H) tanh(c_t)
+    W: np.ndarray  #: (4H, H+D) fused weight
+
+    @property
+    def W_h(self) -> np.ndarray:
+        """(4H, H) recurrent columns of ``W`` (a view)."""
+        return self.W[:, : self.h_all.shape[2]]
+
+    @property
+    def W_x(self) -> np.ndarray:
+        """(4H, D) input columns of ``W`` (a view)."""
+        return self.W[:, self.h_all.shape[2] :]
+
+    @property
+    def h_prev_all(self) -> np.ndarray:
+        """(T, B, H) :math:`h_{t-1}` for every step (a view of ``h_all``)."""
+        return self.h_all[:-1]
+
+
+class SeqGrads(NamedTuple):
+    """Gradients of :func:`lstm_forward`'s inputs, summed over all steps."""
+
+    dx: np.ndarray  #: (T, B, D)
+    dh0: np.ndarray  #: (B, H)
+    dc0: np.ndarray  #: (B, H)
+    dW: np.ndarray  #: (4H, H+D)
+    db: np.ndarray  #: (4H,)
+
+
+def _activate_gates_inplace(a: np.ndarray, k: np.ndarray) -> None:
+    """Turn pre-activations [a_f, a_i, a_o, a_g] (B, 4H) into [f, i, o, g] in place.
+
+    sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1, so with
+    k = 1 on the three sigmoid gates and k = 2 on the candidate, every gate is
+        k / (1 + exp(-k a)) - (k - 1)
+    and ONE exp over the (B, 4H) block activates all four gates (np.exp is
+    much cheaper than np.tanh). exp(-k a) overflows to +inf for very negative
+    a; then k / (1 + inf) = 0 is the correct limit (the caller silences the
+    harmless overflow flag with np.errstate).
+    """
+    H = a.shape[1] // 4
+    np.multiply(a, -k, out=a)  # -k a
+    np.exp(a, out=a)  # exp(-k a)
+    a += 1  # 1 + exp(-k a)
+    np.divide(k, a, out=a)  # k / (1 + exp(-k a)):  sigma for f, i, o; 2 sigma(2 a_g) for g
+    a[:, 3 * H :] -= 1  # g = 2 sigma(2 a_g) - 1 = tanh(a_g)
+
+
+def _tanh_inplace(c: np.ndarray, out: np.ndarray) -> None:
+    """out = tanh(c) = 2 / (1 + exp(-2c)) - 1, one exp (see above)."""
+    np.multiply(c, -2, out=out)
+    np.exp(out, out=out)
+    out += 1
+    np.divide(2, out, out=out)
+    out -= 1
+
+
+def lstm_forward(x, h0, c0, W, b):
+    r"""LSTM forward over a whole sequence; returns every hidden and cell state.
+
+    Equations
+    ---------
+    For :math:`t = 1, \dots, T` (code index ``t-1``):
+
+    .. math::
+
+        a_t &= W_x x_t + b + W_h h_{t-1}, \qquad W = [W_h \;\; W_x] \\
+        [f_t; i_t; o_t; g_t] &= [\sigma(a_f); \sigma(a_i); \sigma(a_o); \tanh(a_g)] \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
+        h_t &= o_t \odot \tanh(c_t)
+
+    GEMMs performed (a benchmark can replay exactly these from the cache):
+
+    1. once: ``x.reshape(T*B, D) @ W_x.T`` -> (T*B, 4H), the input part of
+       every step;
+    2. T times: ``h_all[t] @ W_h.T`` -> (B, 4H), the recurrent part.
+
+    Everything else is elementwise and in place.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, B, D)
+        Inputs of all steps.
+    h0 : ndarray, shape (B, H)
+        Initial hidden state.
+    c0 : ndarray, shape (B, H)
+        Initial cell state.
+    W : ndarray, shape (4H, H+D)
+        Fused weight, gates f, i, o, g; columns act on [h_prev, x].
+    b : ndarray, shape (4H,)
+        Fused bias.
+
+    Returns
+    -------
+    h : ndarray, shape (T, B, H)
+        :math:`h_1, \dots, h_T` (a view of ``cache.h_all[1:]``).
+    c : ndarray, shape (T, B, H)
+        :math:`c_1, \dots, c_T` (a view of ``cache.c_all[1:]``).
+    cache : SeqCache
+    """
+    _v.check_floats(x=x, h0=h0, c0=c0, W=W, b=b)
+    sz = _v.check_shapes(
+        ("x", x, "T B D"), ("h0", h0, "B H"), ("c0", c0, "B H"), ("W", W, "4H H+D"), ("b", b, "4H")
+    )
+    T, B, D, H = sz["T"], sz["B"], sz["D"], sz["H"]
+    dtype = x.dtype
+    W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
+
+    h_all = np.empty((T + 1, B, H), dtype)  # h_all[t] = h_{t-1} of step t
+    c_all = np.empty((T + 1, B, H), dtype)
+    h_all[0] = h0
+    c_all[0] = c0
+    tanh_c = np.empty((T, B, H), dtype)
+    gates = np.empty((T, B, 4 * H), dtype)
+    rec = np.empty((B, 4 * H), dtype)  # W_h h_{t-1} of the current step
+    ig = np.empty((B, H), dtype)  # i_t * g_t
+
+    # GEMM 1: the input part W_x x_t + b of every pre-activation, all steps at once.
+    np.matmul(x.reshape(T * B, D), W_x.T, out=gates.reshape(T * B, 4 * H))
+    gates += b
+
+    k = np.ones(4 * H, dtype)  # activation scale: 1 for sigma gates, 2 for tanh
+    k[3 * H :] = 2
+
+    with np.errstate(over="ignore"):  # exp(-k a) -> inf is harmless, see above
+        for t in range(T):
+            a = gates[t]  # (B, 4H), holds W_x x_t + b
+            # GEMM 2: a_t = W_x x_t + b + W_h h_{t-1}
+            np.matmul(h_all[t], W_h.T, out=rec)
+            a += rec
+            _activate_gates_inplace(a, k)  # a now holds [f, i, o, g]
+            f, i, o, g = split_gates(a)
+            # c_t = f * c_{t-1} + i * g
+            c = c_all[t + 1]
+            np.multiply(f, c_all[t], out=c)
+            np.multiply(i, g, out=ig)
+            c += ig
+            # h_t = o * tanh(c_t)
+            _tanh_inplace(c, tanh_c[t])
+            np.multiply(o, tanh_c[t], out=h_all[t + 1])
+
+    cache = SeqCache(x=x, h_all=h_all, c_all=c_all, gates=gates, tanh_c=tanh_c, W=W)
+    return h_all[1:], c_all[1:], cache
+
+
+def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
+    r"""Backpropagation through time for :func:`lstm_forward`.
+
+    Equations
+    ---------
+    For :math:`t = T, \dots, 1`, with :math:`\delta X = \partial J/\partial X`:
+
+    .. math::
+
+        \delta h_t &= \underbrace{\partial J/\partial h_t|_{\text{upstream}}}_{\texttt{dh[t]}}
+                     + W_h^\top \delta a_{t+1} \\
+        \delta c_t &= \delta h_t \odot o_t \odot (1 - \tanh^2 c_t) + \delta c_{t+1} \odot f_{t+1} \\
+        \delta a_t &= [\delta c_t \odot c_{t-1} \odot f_t(1-f_t);\;
+                       \delta c_t \odot g_t \odot i_t(1-i_t);\;
+                       \delta h_t \odot \tanh c_t \odot o_t(1-o_t);\;
+                       \delta c_t \odot i_t \odot (1-g_t^2)]
+
+    and after the loop, summing every step's contribution:
+
+    .. math::
+
+        \delta W_h = \sum_t \delta a_t h_{t-1}^\top, \quad
+        \delta W_x = \sum_t \delta a_t x_t^\top, \quad
+        \delta b = \sum_t \delta a_t, \quad
+        \delta x_t = W_x^\top \delta a_t, \quad
+        \delta h_0 = W_h^\top \delta a_1, \quad
+        \delta c_0 = \delta c_1 \odot f_1
+
+    GEMMs performed (replayable from the cache; ``da`` is (T, B, 4H)):
+
+    1. T times: ``da[t] @ W_h`` -> (B, H), the recurrent gradient
+       (the last one is ``dh0``);
+    2. once: ``da.reshape(T*B, 4H) @ W_x`` -> ``dx``;
+    3. once: ``da.reshape(T*B, 4H).T @ h_all[:-1].reshape(T*B, H)`` -> ``dW[:, :H]``;
+    4. once: ``da.reshape(T*B, 4H).T @ x.reshape(T*B, D)`` -> ``dW[:, H:]``;
+
+    and ``db = da.reshape(T*B, 4H).sum(0)``.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (T, B, H)
+        Upstream :math:`\partial J/\partial h_t` for every step (e.g. from
+        the output layer); zeros where J does not use :math:`h_t` directly.
+    cache : SeqCache
+        From :func:`lstm_forward`.
+    dh_T : ndarray, shape (B, H), optional
+        Extra gradient for the final hidden state :math:`h_T` (e.g. from the
+        next chunk in truncated BPTT); added to ``dh[-1]``.
+    dc_T : ndarray, shape (B, H), optional
+        Gradient for the final cell state :math:`c_T`; default zero.
+
+    Returns
+    -------
+    SeqGrads
+        ``dx`` (T, B, D), ``dh0`` (B, H), ``dc0`` (B, H), ``dW`` (4H, H+D), ``db`` (4H,).
+    """
+    _v.check_type("cache", cache, SeqCache)
+    x, h_all, c_all, gates, tanh_c, W = cache
+    T, B, D = x.shape
+    H = h_all.shape[2]
+    extra = {k: v for k, v in (("dh_T", dh_T), ("dc_T", dc_T)) if v is not None}
+    _v.check_floats(dh=dh, **extra)
+    _v.check_same_dtype(cache=x, dh=dh)
+    _v.check_shapes(
+        ("dh", dh, "T B H"), *((k, v, "B H") for k, v in extra.items()), sizes={"T": T, "B": B, "H": H}
+    )
+    dtype = x.dtype
+    W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
+
+    da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) dJ/da_t of every step
+    dh_t = np.empty((B, H), dtype)  # (B, H) total dJ/dh_t
+    dc = np.zeros((B, H), dtype) if dc_T is None else dc_T.copy()  # (B, H) running dJ/dc_t
+    tmp = np.empty((B, H), dtype)  # (B, H) scratch
+    sig_grad = np.empty((B, 3 * H), dtype)  # (B, 3H) sigma'(a) of f, i, o
+
+    for t in range(T - 1, -1, -1):
+        f, i, o, g = split_gates(gates[t])  # (B, H) each
+        da_f, da_i, da_o, da_g = split_gates(da[t])  # (B, H) views of da[t]
+
+        # Hidden state: dJ/dh_t = upstream + W_h^T da_{t+1} (h_t feeds a_{t+1}).
+        if t == T - 1:
+            np.add(dh[t], dh_T, out=dh_t) if dh_T is not None else np.copyto(dh_t, dh[t])
+        else:
+            np.matmul(da[t + 1], W_h, out=dh_t)  # GEMM 1
+            dh_t += dh[t]
+
+        # Output gate: h = o * tanh(c)  =>  dJ/do = dh * tanh(c).
+        np.multiply(dh_t, tanh_c[t], out=da_o)
+
+        # Cell state: dJ/dc_t = dh * o * (1 - tanh_c^2) + dJ/dc_t from step t+1.
+        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
+        np.subtract(1, tmp, out=tmp)
+        tmp *= o
+        tmp *= dh_t
+        dc += tmp
+
+        # Candidate, input, forget gates: c = f*c_prev + i*g.
+        np.multiply(dc, i, out=da_g)  # dJ/dg = dc * i
+        np.multiply(dc, g, out=da_i)  # dJ/di = dc * g
+        np.multiply(dc, c_all[t], out=da_f)  # dJ/df = dc * c_prev
+
+        # Through the activations, derivatives from outputs:
+        # sigma' = s (1 - s) for f, i, o (one (B, 3H) block) and tanh' = 1 - g^2.
+        s = gates[t][:, : 3 * H]
+        np.subtract(1, s, out=sig_grad)
+        sig_grad *= s
+        da[t][:, : 3 * H] *= sig_grad
+        np.multiply(g, g, out=tmp)
+        np.subtract(1, tmp, out=tmp)
+        da_g *= tmp
+
+        # Previous cell state: dJ/dc_{t-1} = dc * f (overwrites dc for step t-1).
+        dc *= f
+
+    dh0 = da[0] @ W_h  # (B, H)  GEMM 1 for t = 1: W_h^T da_1
+    dc0 = dc  # (B, H)
+
+    # Sums over all steps: one GEMM each over the T*B rows.
+    da2 = da.reshape(T * B, 4 * H)  # (T*B, 4H)
+    dx = (da2 @ W_x).reshape(T, B, D)  # (T, B, D)   GEMM 2
+    dW = np.empty((4 * H, H + D), dtype)  # (4H, H+D)
+    np.matmul(da2.T, h_all[:-1].reshape(T * B, H), out=dW[:, :H])  # GEMM 3: sum_t da_t h_{t-1}^T
+    np.matmul(da2.T, x.reshape(T * B, D), out=dW[:, H:])  # GEMM 4: sum_t da_t x_t^T
+    db = da2.sum(axis=0)  # (4H,)
+    return SeqGrads(dx=dx, dh0=dh0, dc0=dc0, dW=dW, db=db)
