@@ -21,8 +21,15 @@ from .graph import dot, odot, ones, square
 from .prove import DIGITS, TOL, FormulaMismatch, Proof, prove, sympy_grad
 from .symbols import Tanh, sigma
 from .agree import Agreement, AgreementError, rel_err, three_way
+from .bptt import bptt_double_sum
+from .exercises import (EXERCISES, MISTAKES, ExerciseFailed, Mistake, Verdict, check_cell_backward,
+                        check_dW_v, check_exercise, check_mse_grad, check_sequence_backward,
+                        check_softmax_ce_grad)
 
 __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell",
            "symbolic_sequence", "dot", "odot", "ones", "square", "DIGITS", "TOL",
            "FormulaMismatch", "Proof", "prove", "sympy_grad", "Tanh", "sigma",
-           "Agreement", "AgreementError", "rel_err", "three_way"]
+           "Agreement", "AgreementError", "rel_err", "three_way", "bptt_double_sum",
+           "EXERCISES", "MISTAKES", "ExerciseFailed", "Mistake", "Verdict",
+           "check_cell_backward", "check_dW_v", "check_exercise", "check_mse_grad",
+           "check_sequence_backward", "check_softmax_ce_grad"]
