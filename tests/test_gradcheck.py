@@ -1,0 +1,107 @@
+"""The checkers themselves, on functions whose gradients are known exactly."""
+
+import numpy as np
+import pytest
+
+import lstm_ref as L
+
+
+def test_numerical_gradient_sum_of_squares():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2))
+    g = L.numerical_gradient(lambda x: float((x**2).sum()), {"x": x})
+    np.testing.assert_allclose(g["x"], 2 * x, rtol=1e-8)
+
+
+def test_gradcheck_bilinear_form_passes():
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((3, 4))
+    x, y = rng.standard_normal(3), rng.standard_normal(4)
+    report = L.gradcheck(lambda x, A, y: x @ A @ y, dict(x=x, A=A, y=y),
+                         dict(x=A @ y, A=np.outer(x, y), y=A.T @ x))
+    assert report.ok and report.worst < 1e-8
+    assert set(report.errors) == {"x", "A", "y"}
+    assert report.assert_ok() is report
+    assert "rel_err=" in str(report)
+
+
+def test_gradcheck_detects_a_wrong_gradient():
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((3, 3))
+    x, y = rng.standard_normal(3), rng.standard_normal(3)
+    wrong = dict(x=A @ y, A=np.outer(y, x), y=A.T @ x)  # dA transposed
+    report = L.gradcheck(lambda x, A, y: x @ A @ y, dict(x=x, A=A, y=y), wrong)
+    assert not report.ok
+    assert report.failing == ["A"] and report.worst_name == "A"
+    with pytest.raises(AssertionError, match=r"failed .* A \(rel_err="):
+        report.assert_ok()
+
+
+def test_gradcheck_detects_a_tiny_sign_error():
+    x = np.array([1.0, -2.0, 3.0])
+    wrong = 2 * x
+    wrong[0] *= -1
+    report = L.gradcheck(lambda x: float((x**2).sum()), {"x": x}, {"x": wrong})
+    assert not report.ok
+
+
+def test_inputs_restored_exactly():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3))
+    x[0, 0] = 0.1  # 0.1 + 1e-6 - 1e-6 != 0.1 in floating point
+    before = x.copy()
+    L.numerical_gradient(lambda x: float(np.sin(x).sum()), {"x": x})
+    assert np.array_equal(x.view(np.int64), before.view(np.int64))  # bitwise
+
+
+def test_inputs_restored_when_f_raises():
+    x = np.array([0.1, 0.2, 0.3])
+    before = x.copy()
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return float(x.sum())
+
+    with pytest.raises(RuntimeError, match="boom"):
+        L.numerical_gradient(f, {"x": x})
+    assert np.array_equal(x, before)
+
+
+def test_wrt_restricts_and_gradcheck_checks_shapes():
+    x, y = np.ones(2), np.ones(3)
+    g = L.numerical_gradient(lambda x, y: float(x.sum() * y.sum()), {"x": x, "y": y}, wrt=["y"])
+    assert list(g) == ["y"]
+    np.testing.assert_allclose(g["y"], 2.0, rtol=1e-9)
+    with pytest.raises(ValueError, match=r"analytic\['x'\]: expected shape \(2,\).*got \(3,\)"):
+        L.gradcheck(lambda x, y: 0.0, {"x": x, "y": y}, {"x": np.ones(3)})
+
+
+def test_rel_error():
+    assert L.rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert L.rel_error(np.zeros(3), np.ones(3)) == 1.0
+    assert L.rel_error(np.array([1.0]), np.array([1.0 + 1e-10])) == pytest.approx(5e-11, rel=1e-3)
+
+
+def test_cmp_prints_one_line_and_passes(capsys):
+    a = np.array([1.0, 2.0])
+    L.cmp("dW", a, a + 1e-17)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert out.startswith("dW     | exact: True  | approx: True  | maxdiff=")
+    L.cmp("db", a, a * (1 + 1e-12))
+    assert "exact: False | approx: True" in capsys.readouterr().out
+
+
+def test_cmp_raises_on_disagreement_and_shape_mismatch(capsys):
+    with pytest.raises(AssertionError, match=r"dW: arrays differ, maxdiff=1\.0e-03"):
+        L.cmp("dW", np.zeros(3), np.array([0, 0, 1e-3]))
+    assert "approx: False" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match=r"dx: shape mismatch.*\(2, 3\).*\(3, 2\)"):
+        L.cmp("dx", np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_cmp_returns_none():
+    assert L.cmp("x", np.ones(2), np.ones(2)) is None

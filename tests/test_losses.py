@@ -1,0 +1,100 @@
+"""Losses: values against direct formulas, gradients against finite differences."""
+
+import numpy as np
+import pytest
+
+import lstm_ref as L
+from lstm_ref.gradcheck import gradcheck
+
+REDUCTIONS = ["sum", "mean"]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(1, 3), (4, 5), (3, 2, 4)])
+def test_cross_entropy_int_targets_gradcheck(shape, reduction):
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal(shape)
+    y = rng.integers(0, shape[-1], size=shape[:-1])
+    J, dv = L.softmax_cross_entropy(v, y, reduction=reduction)
+    # Direct formula: -sum log softmax(v)[y]
+    p = np.exp(v) / np.exp(v).sum(-1, keepdims=True)
+    picked = np.take_along_axis(p, y[..., None], axis=-1)
+    expected = -np.log(picked).sum() / (1 if reduction == "sum" else y.size)
+    assert J == pytest.approx(expected, rel=1e-13)
+    f = lambda v: L.softmax_cross_entropy(v, y, reduction=reduction)[0]
+    gradcheck(f, {"v": v}, {"v": dv}).assert_ok()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("normalised", [True, False])
+def test_cross_entropy_soft_targets_gradcheck(reduction, normalised):
+    rng = np.random.default_rng(2)
+    v = rng.standard_normal((2, 3, 4))
+    y = rng.uniform(0.1, 1.0, size=v.shape)
+    if normalised:
+        y /= y.sum(-1, keepdims=True)
+    J, dv = L.softmax_cross_entropy(v, y, reduction=reduction)
+    f = lambda v, y: L.softmax_cross_entropy(v, y, reduction=reduction)[0]
+    gradcheck(f, {"v": v, "y": y}, {"v": dv}).assert_ok()
+    if normalised:  # the familiar y_hat - y
+        np.testing.assert_allclose(dv * (1 if reduction == "sum" else 6), L.softmax(v) - y, atol=1e-15)
+
+
+def test_cross_entropy_one_hot_equals_int_targets():
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal((5, 4))
+    y = rng.integers(0, 4, size=5)
+    onehot = np.eye(4)[y]
+    J1, d1 = L.softmax_cross_entropy(v, y)
+    J2, d2 = L.softmax_cross_entropy(v, onehot)
+    assert J1 == pytest.approx(J2, rel=1e-14)
+    np.testing.assert_allclose(d1, d2, atol=1e-15)
+
+
+def test_cross_entropy_huge_logits_finite():
+    v = np.array([[1e4, -1e4, 0.0]])
+    J, dv = L.softmax_cross_entropy(v, np.array([1]))
+    assert J == pytest.approx(2e4) and np.all(np.isfinite(dv))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_value_and_gradcheck(reduction):
+    rng = np.random.default_rng(4)
+    s = rng.standard_normal((3, 4)) * 3
+    y = rng.uniform(0, 1, size=s.shape)
+    J, ds = L.sigmoid_binary_cross_entropy(s, y, reduction=reduction)
+    p = 1 / (1 + np.exp(-s))
+    expected = -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum() / (1 if reduction == "sum" else s.size)
+    assert J == pytest.approx(expected, rel=1e-12)
+    f = lambda s, y: L.sigmoid_binary_cross_entropy(s, y, reduction=reduction)[0]
+    gradcheck(f, {"s": s, "y": y}, {"s": ds}).assert_ok()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_extreme_logits_finite(dtype):
+    s = np.array([-1000, 1000, 0], dtype=dtype)
+    y = np.array([1, 0, 1], dtype=dtype)
+    J, ds = L.sigmoid_binary_cross_entropy(s, y)
+    assert J == pytest.approx(2000 + np.log(2), rel=1e-6)
+    assert ds.dtype == dtype
+    np.testing.assert_allclose(ds, [-1, 1, -0.5])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_value_sign_and_gradcheck(reduction):
+    rng = np.random.default_rng(5)
+    y_hat = rng.standard_normal((2, 3))
+    y = rng.standard_normal((2, 3))
+    J, dy_hat = L.mean_squared_error(y_hat, y, reduction=reduction)
+    n = 1 if reduction == "sum" else y.size
+    assert J == pytest.approx(((y_hat - y) ** 2).sum() / n, rel=1e-14)
+    # Sign: the gradient is 2(y_hat - y)/N, not source 002's 2(y - y_hat).
+    np.testing.assert_allclose(dy_hat, 2 * (y_hat - y) / n, rtol=1e-15)
+    f = lambda y_hat, y: L.mean_squared_error(y_hat, y, reduction=reduction)[0]
+    gradcheck(f, {"y_hat": y_hat, "y": y}, {"y_hat": dy_hat}).assert_ok()
+
+
+def test_mse_default_is_mean():
+    y_hat = np.array([1.0, 3.0])
+    y = np.zeros(2)
+    assert L.mean_squared_error(y_hat, y)[0] == pytest.approx(5.0)
