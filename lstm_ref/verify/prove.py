@@ -297,7 +297,7 @@ def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, p
                 lines.append(f"  entry {idx}: hand − SymPy = {dexpr}")
             ref_label = "SymPy" if diff_expr is not None else "∂J/∂X"
             lines += [f"  counterexample (seeded forward point {p}): entry {idx}",
-                      f"    hand  = {_fmt(hv[k])}".replace("hand ", "hand".ljust(len(ref_label) + 1)),
+                      f"    {'hand':<{len(ref_label)}} = {_fmt(hv[k])}",
                       f"    {ref_label} = {_fmt(rv[k])}",
                       f"    at {shown}{more}" if shown else "    (hand is constant)"]
             return "\n".join(lines)
