@@ -80,8 +80,8 @@ class Verdict:
 
 def _fields(out, fields):
     """The reader's output as a dict of arrays (NamedTuple, dict, object or array)."""
-    if len(fields) == 1 and isinstance(out, np.ndarray):
-        return {fields[0]: out}
+    if len(fields) == 1 and not isinstance(out, dict) and not hasattr(out, fields[0]):
+        return {fields[0]: np.asarray(out, dtype=float)}
     if isinstance(out, dict):
         get = out.get
     else:

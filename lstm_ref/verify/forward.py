@@ -217,14 +217,10 @@ class SymbolicCell:
         return STEP_SITES + (HEAD_SITES if self.head else ())
 
     def build(self, taps=frozenset()):
-        """(graph, leaves, intermediates, extra, J) for a build with ``taps``."""
+        """(graph, J, domains) for a build in which the sites ``taps`` get a tap."""
         g, L, s, extra, J, domains = _build_cell(self.H, self.D, self.head, self.V,
                                                  self.target, frozenset(taps))
         return g, J, domains
-
-    def intermediate(self, site):
-        """The atom form of intermediate ``site``."""
-        return self.ns[site]
 
 
 @dataclass(frozen=True)
@@ -279,10 +275,6 @@ class SymbolicSequence:
         g, L, steps, extra, J_terms, domains = _build_sequence(
             self.T, self.H, self.D, self.head, self.V, self.target, frozenset(taps))
         return g, J_terms
-
-    def intermediate(self, site):
-        name, t = site
-        return self.ns[name][t]
 
 
 def _blocks(W, b, H):

@@ -246,10 +246,6 @@ def _evaluator(M):
     return evaluate
 
 
-def _evaluate(M, vals):
-    return _evaluator(M)(vals)
-
-
 @lru_cache(maxsize=32)
 def _numeric_derivative(J, variables):
     """∂J/∂v of the forward pass by 65-digit numerical differentiation (mpmath)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-__all__ = ["sigma", "Tanh", "vector", "matrix", "ELEMENTARY"]
+__all__ = ["sigma", "Tanh", "vector", "matrix"]
 
 
 class sigma(sp.Function):
@@ -58,12 +58,6 @@ class Tanh(sp.Function):
         a = self.args[0]._to_mpmath(prec)
         with mpmath.workprec(prec):
             return sp.Float(mpmath.tanh(a), precision=prec)
-
-
-#: How to evaluate the opaque functions numerically (for ``lambdify``).
-ELEMENTARY = {
-    "mpmath": {"sigma": lambda a: 1 / (1 + mpmath.exp(-a)), "Tanh": mpmath.tanh},
-}
 
 
 def vector(name: str, n: int) -> sp.Matrix:
