@@ -1,0 +1,356 @@
+"""Benchmark: forward + backward of an LSTM over a sequence, three ways.
+
+    python benchmarks/bench_lstm.py            # full run (`make bench`), ~3-4 min on 2 cores
+    python benchmarks/bench_lstm.py --quick    # fewer repeats, a smoke test
+    python benchmarks/bench_lstm.py --out PATH # default book/data/benchmark.json
+
+For each size (B, T, D, H) and dtype (float32, float64) it times one
+``forward + backward`` of
+
+1. ``naive``    -- ``benchmarks/naive_lstm.py``: source 000's per-step equations,
+   four gate products per step and per-step weight-gradient outer products;
+2. ``lstm_ref`` -- ``lstm_ref.lstm_forward`` + ``lstm_ref.lstm_backward``;
+3. ``floor``    -- only the matrix products that ``lstm_ref`` performs (see
+   :func:`gemm_floor`), on preallocated operands with the same shapes, dtypes and
+   memory layout, and no elementwise work at all. No implementation that keeps
+   lstm_ref's products can be faster than this, so ``lstm_ref / floor`` is the
+   overhead of everything else (gate nonlinearities, products of gates,
+   allocations, Python).
+
+FLOPs of one forward + backward (the matrix products; elementwise work is
+O(B H) per step and not counted)::
+
+    forward   a_t  = z_t W^T        2 * B * 4H * (H+D)   per step
+    backward  dz_t = da_t W         2 * B * 4H * (H+D)   per step
+              dW  += da_t^T z_t     2 * B * 4H * (H+D)   per step
+    total                           6 * B * T * 4H * (D+H)
+
+Timing: ``time.perf_counter``, warm-up calls first, then ``repeats`` rounds in
+which the three implementations run one after the other (so a slow phase of the
+machine hits all three alike); the reported time is the median over rounds.
+No thread environment variables are set: BLAS runs with its default threads,
+which the report records (with the BLAS name and the CPU count).
+
+Targets (each checked in float32 and float64; exit status 1 if any fails):
+
+* speedup = naive / lstm_ref >= 3.5 at B = 1;
+* speedup >= 1.2 at the three larger sizes;
+* overhead = lstm_ref / floor <= 1.4 at (64, 50, 256, 256) and (128, 35, 512, 512).
+
+This is a benchmark, run on demand. It is never part of the unit tests.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import datetime
+import json
+import os
+import pathlib
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from lstm_ref.params import init_lstm_params
+from lstm_ref.sequence import lstm_backward, lstm_forward
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from naive_lstm import naive_lstm_backward, naive_lstm_forward  # noqa: E402
+
+CONFIGS = [(1, 100, 64, 64), (32, 100, 128, 128), (64, 50, 256, 256), (128, 35, 512, 512)]
+DTYPES = ("float32", "float64")
+IMPLS = ("naive", "lstm_ref", "floor")
+
+SPEEDUP_B1 = 3.5          # naive / lstm_ref at B = 1
+SPEEDUP_LARGE = 1.2       # naive / lstm_ref at the three larger sizes
+OVERHEAD_MAX = 1.4        # lstm_ref / floor at the two largest sizes
+OVERHEAD_CONFIGS = [(64, 50, 256, 256), (128, 35, 512, 512)]
+
+
+def flops(B: int, T: int, D: int, H: int) -> int:
+    """Matrix-product FLOPs of one forward + backward: 6 B T 4H (D+H)."""
+    return 6 * B * T * 4 * H * (D + H)
+
+
+# ---- machine description ------------------------------------------------------
+
+
+def _openblas_threads() -> int | None:
+    """Threads OpenBLAS will use, asked from the library NumPy has loaded."""
+    try:
+        maps = pathlib.Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    libs = sorted({line.split()[-1] for line in maps.splitlines()
+                   if "openblas" in line.lower() and line.split()[-1].startswith("/")})
+    for path in libs:
+        lib = ctypes.CDLL(path)
+        for sym in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                    "openblas_get_num_threads"):
+            if hasattr(lib, sym):
+                return int(getattr(lib, sym)())
+    return None
+
+
+def machine_info() -> dict:
+    cfg = np.show_config(mode="dicts")
+    blas = cfg.get("Build Dependencies", {}).get("blas", {})
+    cpu_model = platform.processor() or ""
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu_model": cpu_model,
+        "cpu_count": os.cpu_count(),
+        "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "blas_name": blas.get("name"),
+        "blas_version": blas.get("version"),
+        "blas_config": blas.get("openblas configuration"),
+        "blas_threads": _openblas_threads(),
+        "thread_env": {k: os.environ.get(k) for k in
+                       ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+        "load_avg_1min_at_start": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+# ---- the three things timed ---------------------------------------------------
+
+
+def make_inputs(B, T, D, H, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    params = init_lstm_params(D, H, rng, dtype=dtype)
+    x = rng.standard_normal((T, B, D)).astype(dtype)
+    h0 = (0.1 * rng.standard_normal((B, H))).astype(dtype)
+    c0 = (0.1 * rng.standard_normal((B, H))).astype(dtype)
+    dh = rng.standard_normal((T, B, H)).astype(dtype)
+    return x, h0, c0, params.W, params.b, dh
+
+
+def run_naive(x, h0, c0, W, b, dh):
+    _, _, cache = naive_lstm_forward(x, h0, c0, W, b)
+    return naive_lstm_backward(dh, cache)
+
+
+def run_ref(x, h0, c0, W, b, dh):
+    _, _, cache = lstm_forward(x, h0, c0, W, b)
+    return lstm_backward(dh, cache)
+
+
+#: The matrix products of lstm_ref.sequence, as gemm_floor replays them (stored in the JSON).
+GEMM_FLOOR_DOC = [
+    "forward, once:      x.reshape(T*B, D) @ W_x.T -> gates.reshape(T*B, 4H)",
+    "forward, T times:   h_all[t] @ W_h.T -> rec (B, 4H)",
+    "backward, T-1 times: da[t+1] @ W_h -> dh_t (B, H)",
+    "backward, once:     da[0] @ W_h -> dh0 (B, H)",
+    "backward, once:     da.reshape(T*B, 4H) @ W_x -> dx (T*B, D)",
+    "backward, once:     da.reshape(T*B, 4H).T @ h_all[:-1].reshape(T*B, H) -> dW[:, :H]",
+    "backward, once:     da.reshape(T*B, 4H).T @ x.reshape(T*B, D) -> dW[:, H:]",
+]
+
+
+def gemm_floor(x, h0, c0, W, b, dh):
+    """Return a function that performs exactly lstm_ref's matrix products, and nothing else.
+
+    The products and their operands, read from ``lstm_ref/sequence.py`` (their
+    docstrings list them as "GEMMs performed"), with ``W_h = W[:, :H]`` and
+    ``W_x = W[:, H:]`` the column VIEWS that ``split_weight`` returns (strided,
+    not copied, so the replay passes BLAS the same leading dimension H+D)::
+
+        lstm_forward
+          once      x.reshape(T*B, D) @ W_x.T      -> gates.reshape(T*B, 4H)  (out=)
+          T times   h_all[t] @ W_h.T               -> rec (B, 4H)             (out=)
+        lstm_backward
+          T-1 times da[t+1] @ W_h                  -> dh_t (B, H)             (out=)
+          once      da[0] @ W_h                    -> dh0 (B, H)
+          once      da2 @ W_x                      -> dx (T*B, D)
+          once      da2.T @ h_all[:-1].reshape(T*B, H)  -> dW[:, :H]          (out=, strided)
+          once      da2.T @ x.reshape(T*B, D)      -> dW[:, H:]               (out=, strided)
+
+    where ``da`` is (T, B, 4H) C-contiguous, ``da2 = da.reshape(T*B, 4H)`` and
+    ``da2.T`` is its transposed view (BLAS gets a transpose flag, no copy).
+    Every operand and output is allocated here, once, with the same shape,
+    dtype and memory layout as in lstm_ref (outputs that lstm_ref allocates,
+    ``dh0`` and ``dx``, are preallocated here and written with ``out=``).
+    The bias add, ``db`` (a sum), the nonlinearities, the gate products and
+    the Python bookkeeping are all left out: they are what ``lstm_ref / floor``
+    measures.
+    """
+    T, B, D = x.shape
+    H = h0.shape[1]
+    dtype = x.dtype
+    rng = np.random.default_rng(1)
+    W_h, W_x = W[:, :H], W[:, H:]                           # (4H, H), (4H, D) views
+    h_all = rng.standard_normal((T + 1, B, H)).astype(dtype)      # (T+1, B, H)
+    gates = np.empty((T, B, 4 * H), dtype)                   # (T, B, 4H)
+    rec = np.empty((B, 4 * H), dtype)                        # (B, 4H)
+    da = rng.standard_normal((T, B, 4 * H)).astype(dtype)    # (T, B, 4H)
+    dh_t = np.empty((B, H), dtype)                           # (B, H)
+    dh0 = np.empty((B, H), dtype)                            # (B, H)
+    dx = np.empty((T * B, D), dtype)                         # (T*B, D)
+    dW = np.empty((4 * H, H + D), dtype)                     # (4H, H+D)
+    x2 = x.reshape(T * B, D)                                 # (T*B, D) view
+    gates2 = gates.reshape(T * B, 4 * H)                     # (T*B, 4H) view
+    da2 = da.reshape(T * B, 4 * H)                           # (T*B, 4H) view
+    h_prev2 = h_all[:-1].reshape(T * B, H)                   # (T*B, H) view
+    dW_h, dW_x = dW[:, :H], dW[:, H:]                        # strided views, as in lstm_ref
+    matmul = np.matmul
+
+    def run():
+        # forward
+        matmul(x2, W_x.T, out=gates2)
+        for t in range(T):
+            matmul(h_all[t], W_h.T, out=rec)
+        # backward
+        for t in range(T - 2, -1, -1):
+            matmul(da[t + 1], W_h, out=dh_t)
+        matmul(da[0], W_h, out=dh0)
+        matmul(da2, W_x, out=dx)
+        matmul(da2.T, h_prev2, out=dW_h)
+        matmul(da2.T, x2, out=dW_x)
+        return dW
+
+    return run
+
+
+# ---- timing -------------------------------------------------------------------
+
+
+def time_config(B, T, D, H, dtype, *, quick: bool) -> dict:
+    args = make_inputs(B, T, D, H, np.dtype(dtype))
+    floor = gemm_floor(*args)                 # builds the preallocated operands once
+    fns = {"naive": lambda: run_naive(*args), "lstm_ref": lambda: run_ref(*args), "floor": floor}
+
+    # warm-up (and a time estimate to choose the number of repeats)
+    est = {}
+    for name, fn in fns.items():
+        fn()
+        t0 = time.perf_counter()
+        fn()
+        est[name] = time.perf_counter() - t0
+    budget = 0.6 if quick else 4.0           # seconds of measuring per size and dtype
+    lo, hi = (3, 7) if quick else (7, 41)
+    repeats = int(min(hi, max(lo, budget / sum(est.values()))))
+    repeats += 1 - repeats % 2               # odd: the median is one measured time
+
+    samples = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - t0)
+
+    n_flops = flops(B, T, D, H)
+    times = {name: statistics.median(s) for name, s in samples.items()}
+    return {
+        "B": B, "T": T, "D": D, "H": H, "dtype": dtype,
+        "flops": n_flops,
+        "repeats": repeats,
+        "time_s": times,
+        "time_min_s": {name: min(s) for name, s in samples.items()},
+        "gflops": {name: n_flops / t / 1e9 for name, t in times.items()},
+        "speedup": times["naive"] / times["lstm_ref"],
+        "overhead": times["lstm_ref"] / times["floor"],
+    }
+
+
+def check_targets(results: list[dict]) -> list[dict]:
+    verdicts = []
+    for r in results:
+        cfg = (r["B"], r["T"], r["D"], r["H"])
+        if r["B"] == 1:
+            verdicts.append(("speedup", ">=", SPEEDUP_B1, r))
+        else:
+            verdicts.append(("speedup", ">=", SPEEDUP_LARGE, r))
+        if cfg in OVERHEAD_CONFIGS:
+            verdicts.append(("overhead", "<=", OVERHEAD_MAX, r))
+    out = []
+    for metric, op, threshold, r in verdicts:
+        value = r[metric]
+        ok = value >= threshold if op == ">=" else value <= threshold
+        label = "naive / lstm_ref" if metric == "speedup" else "lstm_ref / floor"
+        out.append({
+            "B": r["B"], "T": r["T"], "D": r["D"], "H": r["H"], "dtype": r["dtype"],
+            "metric": metric, "definition": label, "op": op, "threshold": threshold,
+            "value": value, "pass": bool(ok),
+        })
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
+    ap.add_argument("--out", default=str(ROOT / "book" / "data" / "benchmark.json"),
+                    help="where to write the JSON report (default: book/data/benchmark.json)")
+    args = ap.parse_args(argv)
+
+    info = machine_info()
+    print(f"CPU: {info['cpu_model']} ({info['cpu_count']} logical CPUs)")
+    print(f"BLAS: {info['blas_name']} {info['blas_version']}, {info['blas_threads']} threads; "
+          f"numpy {info['numpy']}, Python {info['python']}")
+    print(f"load average (1 min) at start: {info['load_avg_1min_at_start']:.2f} "
+          f"(other processes share the CPUs; a load near or above the CPU count inflates times)")
+    print(f"FLOPs = 6*B*T*4H*(D+H); times are medians; GFLOP/s = FLOPs / time\n")
+    head = (f"{'B':>4} {'T':>4} {'D':>4} {'H':>4} {'dtype':>7} | {'naive ms':>9} {'ref ms':>9} "
+            f"{'floor ms':>9} | {'naive':>6} {'ref':>6} {'floor':>6} GF/s | {'speedup':>7} "
+            f"{'overhead':>8} | rep")
+    print(head)
+    print("-" * len(head))
+
+    start = time.perf_counter()
+    results = []
+    for B, T, D, H in CONFIGS:
+        for dtype in DTYPES:
+            r = time_config(B, T, D, H, dtype, quick=args.quick)
+            results.append(r)
+            t, g = r["time_s"], r["gflops"]
+            print(f"{B:>4} {T:>4} {D:>4} {H:>4} {dtype:>7} | {1e3 * t['naive']:9.2f} "
+                  f"{1e3 * t['lstm_ref']:9.2f} {1e3 * t['floor']:9.2f} | {g['naive']:6.1f} "
+                  f"{g['lstm_ref']:6.1f} {g['floor']:6.1f}      | {r['speedup']:6.2f}x "
+                  f"{r['overhead']:7.2f}x | {r['repeats']:3d}", flush=True)
+    elapsed = time.perf_counter() - start
+
+    verdicts = check_targets(results)
+    print("\nTargets")
+    for v in verdicts:
+        print(f"  {'PASS' if v['pass'] else 'FAIL'}  ({v['B']}, {v['T']}, {v['D']}, {v['H']}) "
+              f"{v['dtype']:>7}: {v['metric']} = {v['definition']} = {v['value']:.2f} "
+              f"{v['op']} {v['threshold']}")
+    all_pass = all(v["pass"] for v in verdicts)
+
+    report = {
+        "schema": 1,
+        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": "python benchmarks/bench_lstm.py" + (" --quick" if args.quick else ""),
+        "quick": args.quick,
+        "machine": info,
+        "flops_formula": "6*B*T*4H*(D+H)",
+        "timing": "median of `repeats` rounds (time.perf_counter), after warm-up",
+        "floor_gemms": GEMM_FLOOR_DOC,
+        "impls": list(IMPLS),
+        "results": results,
+        "targets": verdicts,
+        "all_pass": all_pass,
+        "elapsed_s": elapsed,
+        "load_avg_1min_at_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    }
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"\n{'all targets met' if all_pass else 'SOME TARGETS FAILED'}; "
+          f"wrote {out} ({elapsed:.0f} s)")
+    return 0 if all_pass else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
