@@ -19,7 +19,8 @@ from .forward import (GATES, HEADS, SymbolicCell, SymbolicSequence, symbolic_cel
                       symbolic_sequence)
 from .graph import dot, odot, ones, square
 from .prove import DIGITS, TOL, FormulaMismatch, Proof, prove, sympy_grad
-from .symbols import Tanh, sigma
+from .symbols import Tanh, matrix, sigma, vector
+from .identity import identity
 from .agree import Agreement, AgreementError, rel_err, three_way
 from .bptt import bptt_double_sum
 from .exercises import (EXERCISES, MISTAKES, ExerciseFailed, Mistake, Verdict, check_cell_backward,
@@ -28,7 +29,8 @@ from .exercises import (EXERCISES, MISTAKES, ExerciseFailed, Mistake, Verdict, c
 
 __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell",
            "symbolic_sequence", "dot", "odot", "ones", "square", "DIGITS", "TOL",
-           "FormulaMismatch", "Proof", "prove", "sympy_grad", "Tanh", "sigma",
+           "FormulaMismatch", "Proof", "prove", "sympy_grad", "identity", "Tanh", "sigma",
+           "vector", "matrix",
            "Agreement", "AgreementError", "rel_err", "three_way", "bptt_double_sum",
            "EXERCISES", "MISTAKES", "ExerciseFailed", "Mistake", "Verdict",
            "check_cell_backward", "check_dW_v", "check_exercise", "check_mse_grad",

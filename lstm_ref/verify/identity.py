@@ -1,0 +1,89 @@
+"""Identities outside the LSTM model: matrix-calculus facts, explicit softmax.
+
+:func:`prove` compares a hand formula with SymPy's derivative of one of the
+course's symbolic forward passes. Chapters also state general identities
+(the chain rule in denominator layout, the softmax Jacobian, an unnormalised
+soft target) whose two sides are ordinary SymPy expressions; :func:`identity`
+decides those.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from .prove import FormulaMismatch
+
+__all__ = ["identity"]
+
+
+def _as_matrix(value, what):
+    if isinstance(value, sp.MatrixBase):
+        return sp.Matrix(value)
+    if isinstance(value, (sp.Expr, int, float)):
+        return sp.Matrix([[sp.sympify(value)]])
+    raise TypeError(f"{what}: expected a sympy Matrix or expression, got {type(value).__name__}")
+
+
+def _is_zero(e) -> bool:
+    # expand settles polynomials; exp/log/σ-free rational forms need simplify
+    return sp.expand(e) == 0 or sp.simplify(e.rewrite(sp.exp)) == 0
+
+
+def _counterexample(e, seed: int) -> str:
+    """Values of the free symbols at which the entry ``e`` of lhs − rhs is non-zero."""
+    rng = np.random.default_rng(seed)
+    symbols = sorted(e.free_symbols, key=str)
+    for _ in range(5):
+        point = {s: sp.Float(rng.uniform(0.1, 0.9), 30) for s in symbols}
+        value = sp.N(e.xreplace(point), 15)
+        if value.is_number and value != 0:
+            shown = ", ".join(f"{s}={float(v):.6g}" for s, v in list(point.items())[:10])
+            return f"lhs − rhs = {float(value):.6g} at {shown}"
+    return "no numeric counterexample found at 5 seeded points (symbolically non-zero)"
+
+
+def identity(name: str, lhs, rhs, *, seed: int = 0, verbose: bool = True) -> str:
+    """Assert that ``lhs == rhs`` holds identically, entry by entry.
+
+    Equations
+    ---------
+    expand(lhs − rhs) = 0, or simplify(lhs − rhs) = 0 after rewriting in exp,
+    for every entry; shapes must agree.
+
+    Parameters
+    ----------
+    name : str
+        The identity's name, printed and used in the error message.
+    lhs, rhs : sympy.Matrix or sympy.Expr
+        The two sides; expressions are treated as 1×1 matrices.
+    seed : int
+        Seed of ``np.random.default_rng`` for the counterexample search.
+    verbose : bool
+        Print the one-line verdict ``✓ identity  <name>``.
+
+    Returns
+    -------
+    str
+        The verdict line.
+
+    Raises
+    ------
+    FormulaMismatch
+        If the shapes differ or an entry of lhs − rhs is not identically zero;
+        the message names the identity, the entry and a numeric counterexample.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a str, got {type(name).__name__}")
+    left, right = _as_matrix(lhs, "lhs"), _as_matrix(rhs, "rhs")
+    if left.shape != right.shape:
+        raise FormulaMismatch(f"{name}: shapes differ: lhs is {left.shape}, rhs is {right.shape}")
+    for k, e in enumerate(left - right):
+        if not _is_zero(e):
+            r, c = divmod(k, left.shape[1])
+            raise FormulaMismatch(f"{name}: not an identity; entry [{r},{c}] of lhs − rhs is "
+                                  f"{sp.sstr(sp.simplify(e))[:160]}\n  {_counterexample(e, seed)}")
+    line = f"✓ identity  {name}"
+    if verbose:
+        print(line)
+    return line
