@@ -147,3 +147,45 @@ def test_checker_bad_input():
         V.check_exercise("nope", lambda: 0)
     with pytest.raises(TypeError, match="field 'dh_prev'"):
         V.check_cell_backward(lambda *a: {"dx": 0})
+
+
+# ------------------------------------------------------------ forward step
+
+def test_forward_reference_matches_lstm_ref():
+    import lstm_ref
+    ctx = dict(H=3)
+    rng = np.random.default_rng(11)
+    ctx.update(x=rng.standard_normal((2, 4)), h_prev=rng.standard_normal((2, 3)),
+               c_prev=rng.standard_normal((2, 3)), W=rng.standard_normal((12, 7)),
+               b=rng.standard_normal(12))
+    ref = E._forward_variant(ctx, None)
+    h, c, _ = lstm_ref.lstm_step_forward(ctx["x"], ctx["h_prev"], ctx["c_prev"], ctx["W"], ctx["b"])
+    np.testing.assert_allclose(ref["h"], h, rtol=1e-13)
+    np.testing.assert_allclose(ref["c"], c, rtol=1e-13)
+
+
+def test_cell_forward_lstm_ref_passes_and_returns_tuple():
+    import lstm_ref
+
+    def fn(x, h_prev, c_prev, W, b):
+        h, c, _ = lstm_ref.lstm_step_forward(x, h_prev, c_prev, W, b)
+        return h, c
+    v = V.check_cell_forward(fn)
+    assert v.ok and v.diagnosis == "correct"
+
+
+@pytest.mark.parametrize("mistake", sorted(E.FORWARD_MISTAKES))
+def test_cell_forward_mistakes_are_named(mistake):
+    def fn(x, h_prev, c_prev, W, b):
+        ctx = dict(H=h_prev.shape[1], x=x, h_prev=h_prev, c_prev=c_prev, W=W, b=b)
+        out = E._forward_variant(ctx, mistake)
+        return out["h"], out["c"]
+    v = V.check_cell_forward(fn, expect=mistake)
+    assert not v.ok and v.diagnosis == mistake
+    with pytest.raises(V.ExerciseFailed, match=mistake):
+        V.check_cell_forward(fn)
+
+
+def test_cell_forward_wrong_tuple_length_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"expected 2 arrays \('h', 'c'\), got a tuple of 3"):
+        V.check_cell_forward(lambda x, hp, cp, W, b: (hp, cp, x))

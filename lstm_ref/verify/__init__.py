@@ -24,7 +24,8 @@ from .identity import identity
 from .agree import Agreement, AgreementError, rel_err, three_way
 from .bptt import bptt_double_sum
 from .exercises import (EXERCISES, MISTAKES, ExerciseFailed, Mistake, Verdict, check_cell_backward,
-                        check_dW_v, check_exercise, check_mse_grad, check_sequence_backward,
+                        check_cell_forward, check_dW_v, check_exercise, check_mse_grad,
+                        check_sequence_backward,
                         check_softmax_ce_grad)
 
 __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell",
@@ -33,5 +34,5 @@ __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell"
            "vector", "matrix",
            "Agreement", "AgreementError", "rel_err", "three_way", "bptt_double_sum",
            "EXERCISES", "MISTAKES", "ExerciseFailed", "Mistake", "Verdict",
-           "check_cell_backward", "check_dW_v", "check_exercise", "check_mse_grad",
+           "check_cell_backward", "check_cell_forward", "check_dW_v", "check_exercise", "check_mse_grad",
            "check_sequence_backward", "check_softmax_ce_grad"]

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["Mistake", "Verdict", "ExerciseFailed", "check_softmax_ce_grad", "check_mse_grad",
-           "check_dW_v", "check_cell_backward", "check_sequence_backward", "check_exercise",
+           "check_dW_v", "check_cell_forward", "check_cell_backward", "check_sequence_backward", "check_exercise",
            "EXERCISES", "MISTAKES"]
 
 RTOL, ATOL = 1e-7, 1e-10
@@ -82,6 +82,11 @@ def _fields(out, fields):
     """The reader's output as a dict of arrays (NamedTuple, dict, object or array)."""
     if len(fields) == 1 and not isinstance(out, dict) and not hasattr(out, fields[0]):
         return {fields[0]: np.asarray(out, dtype=float)}
+    if isinstance(out, tuple) and not hasattr(out, "_fields"):
+        if len(out) != len(fields):
+            raise TypeError(f"reader output: expected {len(fields)} arrays {fields}, "
+                            f"got a tuple of {len(out)}")
+        out = dict(zip(fields, out))
     if isinstance(out, dict):
         get = out.get
     else:
@@ -327,6 +332,71 @@ def cell_forward_np(x, h_prev, c_prev, W, b):
     return h, c, dict(z=z, f=f, i=i, o=o, g=g, c_prev=c_prev, tanh_c=tanh_c, W=W)
 
 
+FORWARD_MISTAKES = {
+    "gate_order_ifog": "the gates are read in order i, f, o, g; the course's order is f, i, o, g "
+                       "(rows 0:H of W are the forget gate)",
+    "stack_x_first": "the input is stacked as [x; h_prev]; the course stacks z = [h_prev; x] "
+                     "(h first, source 000), so W's first H columns act on h_prev",
+    "missing_tanh_on_c": "h = o ⊙ c: the squashing tanh of the cell state is missing; "
+                         "h = o ⊙ tanh(c)",
+    "sigmoid_candidate": "the candidate uses σ; g = tanh(a_g) (it must be able to be negative)",
+    "no_forget_gate": "c = c_prev + i ⊙ g: the forget gate is missing (that is the 1997 LSTM); "
+                      "c = f ⊙ c_prev + i ⊙ g",
+}
+
+
+def _forward_variant(ctx, variant):
+    """(h, c) of the correct forward step, or of a named mistake."""
+    x, h_prev, c_prev, W, b, H = (ctx[k] for k in ("x", "h_prev", "c_prev", "W", "b", "H"))
+    if variant == "gate_order_ifog":
+        W, b = _swap_if(W, H), _swap_if(b, H)
+    z = np.concatenate([x, h_prev] if variant == "stack_x_first" else [h_prev, x], axis=1)
+    a = z @ W.T + b                                              # (B, 4H)
+    f, i, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), _sig(a[:, 2 * H:3 * H])
+    g = _sig(a[:, 3 * H:]) if variant == "sigmoid_candidate" else np.tanh(a[:, 3 * H:])
+    c = (c_prev if variant == "no_forget_gate" else f * c_prev) + i * g
+    h = o * c if variant == "missing_tanh_on_c" else o * np.tanh(c)
+    return {"h": h, "c": c}
+
+
+def check_cell_forward(fn, *, expect=None, seed=0) -> Verdict:
+    """Check a reader's LSTM cell forward step.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(x, h_prev, c_prev, W, b) -> (h, c)`` (a tuple, NamedTuple, dict or
+        object with ``h`` and ``c``), with x (B, D), h_prev and c_prev (B, H),
+        W (4H, H+D) in gate order f, i, o, g acting on z = [h_prev; x],
+        b (4H,); h and c are (B, H).
+    expect : str, optional
+        None, or a key of ``FORWARD_MISTAKES``, ``"transposed"`` or ``"shape"``.
+    seed : int
+        Seed of ``np.random.default_rng``.
+
+    Returns
+    -------
+    Verdict
+
+    Equations
+    ---------
+    z = [h_prev; x],  a = W z + b,  f, i, o = σ(a_f), σ(a_i), σ(a_o),  g = tanh(a_g),
+    c = f ⊙ c_prev + i ⊙ g,  h = o ⊙ tanh(c)
+    """
+    _check_fn(fn)
+    mistakes = [Mistake(k, msg, (lambda c, k=k: _forward_variant(c, k)))
+                for k, msg in FORWARD_MISTAKES.items()]
+    _check_expect(expect, mistakes)
+    rng = np.random.default_rng(seed)
+    B, D, H = 2, 4, 3                        # D ≠ H, so a wrong stacking order is visible
+    ctx = dict(B=B, H=H, x=rng.standard_normal((B, D)), h_prev=rng.standard_normal((B, H)),
+               c_prev=rng.standard_normal((B, H)), W=0.8 * rng.standard_normal((4 * H, H + D)),
+               b=0.5 * rng.standard_normal(4 * H))
+    ctx["correct"] = _forward_variant(ctx, None)
+    args = [ctx[k].copy() for k in ("x", "h_prev", "c_prev", "W", "b")]
+    return _judge("check_cell_forward", fn(*args), ctx["correct"], mistakes, ctx, expect)
+
+
 def cell_backward_np(dh, dc_next, cache, variant=None):
     """Reference NumPy cell backward, or the answer of a named mistake.
 
@@ -521,10 +591,11 @@ EXERCISES = {
     "softmax_ce_grad": check_softmax_ce_grad,
     "mse_grad": check_mse_grad,
     "dW_v": check_dW_v,
+    "cell_forward": check_cell_forward,
     "cell_backward": check_cell_backward,
     "sequence_backward": check_sequence_backward,
 }
-MISTAKES = {"cell": CELL_MISTAKES, "sequence": SEQ_MISTAKES}
+MISTAKES = {"cell_forward": FORWARD_MISTAKES, "cell": CELL_MISTAKES, "sequence": SEQ_MISTAKES}
 
 
 def check_exercise(name: str, fn, **kwargs) -> Verdict:
