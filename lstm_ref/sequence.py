@@ -163,6 +163,7 @@ def lstm_forward(x, h0, c0, W, b):
 
     k = np.ones(4 * H, dtype)  # activation scale: 1 for sigma gates, 2 for tanh
     k[3 * H :] = 2
+    f_all, i_all, o_all, g_all = split_gates(gates)  # (T, B, H) views, filled step by step
 
     with np.errstate(over="ignore"):  # exp(-k a) -> inf is harmless, see above
         for t in range(T):
@@ -171,15 +172,14 @@ def lstm_forward(x, h0, c0, W, b):
             np.matmul(h_all[t], W_h.T, out=rec)
             a += rec
             _activate_gates_inplace(a, k)  # a now holds [f, i, o, g]
-            f, i, o, g = split_gates(a)
             # c_t = f * c_{t-1} + i * g
             c = c_all[t + 1]
-            np.multiply(f, c_all[t], out=c)
-            np.multiply(i, g, out=ig)
+            np.multiply(f_all[t], c_all[t], out=c)
+            np.multiply(i_all[t], g_all[t], out=ig)
             c += ig
             # h_t = o * tanh(c_t)
             _tanh_inplace(c, tanh_c[t])
-            np.multiply(o, tanh_c[t], out=h_all[t + 1])
+            np.multiply(o_all[t], tanh_c[t], out=h_all[t + 1])
 
     cache = SeqCache(x=x, h_all=h_all, c_all=c_all, gates=gates, tanh_c=tanh_c, W=W)
     return h_all[1:], c_all[1:], cache
@@ -254,16 +254,35 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
     dtype = x.dtype
     W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
 
-    da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) dJ/da_t of every step
+    f, i, o, g = split_gates(gates)  # (T, B, H) views: activations of every step
+    c_prev = c_all[:-1]  # (T, B, H) c_{t-1} of every step
+
+    # Local derivatives. In
+    #   da_f = dc * c_prev * f(1-f)       da_i = dc * g * i(1-i)
+    #   da_o = dh * tanh_c * o(1-o)       da_g = dc * i * (1-g^2)
+    #   dc   = dh * o * (1-tanh_c^2) + dc_next
+    # everything except dh_t and dc_t is known once the forward pass is done,
+    # so these factors are computed for ALL steps before the loop, in a few
+    # large vectorised operations. The loop then only carries dh and dc.
+    da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) the factors, then dJ/da_t
+    np.subtract(1, gates[:, :, : 3 * H], out=da[:, :, : 3 * H])
+    da[:, :, : 3 * H] *= gates[:, :, : 3 * H]  # sigma' = s (1 - s) for f, i, o
+    da_f, da_i, da_o, da_g = split_gates(da)  # (T, B, H) views of da
+    da_f *= c_prev  # dc_t    -> da_f:  c_{t-1} f (1 - f)
+    da_i *= g  # dc_t    -> da_i:  g i (1 - i)
+    da_o *= tanh_c  # dh_t    -> da_o:  tanh(c_t) o (1 - o)
+    np.multiply(g, g, out=da_g)
+    np.subtract(1, da_g, out=da_g)
+    da_g *= i  # dc_t    -> da_g:  i (1 - g^2)
+    dh_to_dc = 1 - tanh_c * tanh_c  # (T, B, H)
+    dh_to_dc *= o  # dh_t    -> dc_t:  o (1 - tanh^2 c_t)
+    da4 = da.reshape(T, B, 4, H)  # (T, B, 4, H) view, gate axis explicit
+
     dh_t = np.empty((B, H), dtype)  # (B, H) total dJ/dh_t
     dc = np.zeros((B, H), dtype) if dc_T is None else dc_T.copy()  # (B, H) running dJ/dc_t
     tmp = np.empty((B, H), dtype)  # (B, H) scratch
-    sig_grad = np.empty((B, 3 * H), dtype)  # (B, 3H) sigma'(a) of f, i, o
 
     for t in range(T - 1, -1, -1):
-        f, i, o, g = split_gates(gates[t])  # (B, H) each
-        da_f, da_i, da_o, da_g = split_gates(da[t])  # (B, H) views of da[t]
-
         # Hidden state: dJ/dh_t = upstream + W_h^T da_{t+1} (h_t feeds a_{t+1}).
         if t == T - 1:
             np.add(dh[t], dh_T, out=dh_t) if dh_T is not None else np.copyto(dh_t, dh[t])
@@ -271,33 +290,18 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
             np.matmul(da[t + 1], W_h, out=dh_t)  # GEMM 1
             dh_t += dh[t]
 
-        # Output gate: h = o * tanh(c)  =>  dJ/do = dh * tanh(c).
-        np.multiply(dh_t, tanh_c[t], out=da_o)
-
-        # Cell state: dJ/dc_t = dh * o * (1 - tanh_c^2) + dJ/dc_t from step t+1.
-        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
-        np.subtract(1, tmp, out=tmp)
-        tmp *= o
-        tmp *= dh_t
+        # Cell state: dJ/dc_t = dh_t * o (1 - tanh^2 c_t) + dJ/dc_t from step t+1.
+        np.multiply(dh_t, dh_to_dc[t], out=tmp)
         dc += tmp
 
-        # Candidate, input, forget gates: c = f*c_prev + i*g.
-        np.multiply(dc, i, out=da_g)  # dJ/dg = dc * i
-        np.multiply(dc, g, out=da_i)  # dJ/di = dc * g
-        np.multiply(dc, c_all[t], out=da_f)  # dJ/df = dc * c_prev
+        # Gates: forget, input (dc_t * their factors), output (dh_t * its factor),
+        # candidate (dc_t * its factor); see the factors above.
+        da4[t, :, 0:2] *= dc[:, None, :]  # da_f, da_i
+        da_o[t] *= dh_t  # da_o
+        da_g[t] *= dc  # da_g
 
-        # Through the activations, derivatives from outputs:
-        # sigma' = s (1 - s) for f, i, o (one (B, 3H) block) and tanh' = 1 - g^2.
-        s = gates[t][:, : 3 * H]
-        np.subtract(1, s, out=sig_grad)
-        sig_grad *= s
-        da[t][:, : 3 * H] *= sig_grad
-        np.multiply(g, g, out=tmp)
-        np.subtract(1, tmp, out=tmp)
-        da_g *= tmp
-
-        # Previous cell state: dJ/dc_{t-1} = dc * f (overwrites dc for step t-1).
-        dc *= f
+        # Previous cell state: c_t = f c_{t-1} + ...  =>  dJ/dc_{t-1} = dc_t * f_t.
+        dc *= f[t]
 
     dh0 = da[0] @ W_h  # (B, H)  GEMM 1 for t = 1: W_h^T da_1
     dc0 = dc  # (B, H)
