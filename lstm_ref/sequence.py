@@ -69,7 +69,7 @@ class SeqGrads(NamedTuple):
     db: np.ndarray  #: (4H,)
 
 
-def _activate_gates_inplace(a: np.ndarray, k: np.ndarray) -> None:
+def _activate_gates_inplace(a: np.ndarray, k: np.ndarray, neg_k: np.ndarray) -> None:
     """Turn pre-activations [a_f, a_i, a_o, a_g] (B, 4H) into [f, i, o, g] in place.
 
     sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1, so with
@@ -81,20 +81,45 @@ def _activate_gates_inplace(a: np.ndarray, k: np.ndarray) -> None:
     harmless overflow flag with np.errstate).
     """
     H = a.shape[1] // 4
-    np.multiply(a, -k, out=a)  # -k a
+    np.multiply(a, neg_k, out=a)  # -k a
     np.exp(a, out=a)  # exp(-k a)
     a += 1  # 1 + exp(-k a)
     np.divide(k, a, out=a)  # k / (1 + exp(-k a)):  sigma for f, i, o; 2 sigma(2 a_g) for g
     a[:, 3 * H :] -= 1  # g = 2 sigma(2 a_g) - 1 = tanh(a_g)
 
 
-def _tanh_inplace(c: np.ndarray, out: np.ndarray) -> None:
-    """out = tanh(c) = 2 / (1 + exp(-2c)) - 1, one exp (see above)."""
-    np.multiply(c, -2, out=out)
-    np.exp(out, out=out)
-    out += 1
-    np.divide(2, out, out=out)
-    out -= 1
+#: Block size (elements of da) for the backward's local factors: 64K entries.
+_CHUNK_ELEMENTS = 1 << 16
+
+
+def _local_factors(da, dh_to_dc, gates, c_prev, tanh_c) -> None:
+    """Fill the step-local factors of the backward pass for a block of steps.
+
+    In the backward equations
+        da_f = dc * c_prev * f (1 - f)        da_i = dc * g * i (1 - i)
+        da_o = dh * tanh_c * o (1 - o)        da_g = dc * i * (1 - g^2)
+        dc   = dh * o (1 - tanh_c^2) + dc_next
+    everything except dh_t and dc_t is known once the forward pass is done.
+    These factors (derivatives written through the stored activations) are
+    computed here for a block of steps at once; the time loop then only
+    multiplies them by the recurrent quantities dh_t and dc_t.
+    Shapes: da (n, B, 4H), dh_to_dc / c_prev / tanh_c (n, B, H), gates (n, B, 4H).
+    """
+    H = tanh_c.shape[-1]
+    s = gates[..., : 3 * H]  # f, i, o
+    np.subtract(1, s, out=da[..., : 3 * H])
+    da[..., : 3 * H] *= s  # sigma' = s (1 - s)
+    f, i, o, g = split_gates(gates)
+    da_f, da_i, da_o, da_g = split_gates(da)
+    da_f *= c_prev  # dJ/da_f = dc * [c_prev f (1 - f)]
+    da_i *= g  # dJ/da_i = dc * [g i (1 - i)]
+    da_o *= tanh_c  # dJ/da_o = dh * [tanh(c) o (1 - o)]
+    np.multiply(g, g, out=da_g)
+    np.subtract(1, da_g, out=da_g)
+    da_g *= i  # dJ/da_g = dc * [i (1 - g^2)]
+    np.multiply(tanh_c, tanh_c, out=dh_to_dc)
+    np.subtract(1, dh_to_dc, out=dh_to_dc)
+    dh_to_dc *= o  # dJ/dc_t gets dh * [o (1 - tanh^2 c_t)]
 
 
 def lstm_forward(x, h0, c0, W, b):
@@ -163,6 +188,7 @@ def lstm_forward(x, h0, c0, W, b):
 
     k = np.ones(4 * H, dtype)  # activation scale: 1 for sigma gates, 2 for tanh
     k[3 * H :] = 2
+    neg_k = -k
     f_all, i_all, o_all, g_all = split_gates(gates)  # (T, B, H) views, filled step by step
 
     with np.errstate(over="ignore"):  # exp(-k a) -> inf is harmless, see above
@@ -171,14 +197,14 @@ def lstm_forward(x, h0, c0, W, b):
             # GEMM 2: a_t = W_x x_t + b + W_h h_{t-1}
             np.matmul(h_all[t], W_h.T, out=rec)
             a += rec
-            _activate_gates_inplace(a, k)  # a now holds [f, i, o, g]
+            _activate_gates_inplace(a, k, neg_k)  # a now holds [f, i, o, g]
             # c_t = f * c_{t-1} + i * g
             c = c_all[t + 1]
             np.multiply(f_all[t], c_all[t], out=c)
             np.multiply(i_all[t], g_all[t], out=ig)
             c += ig
             # h_t = o * tanh(c_t)
-            _tanh_inplace(c, tanh_c[t])
+            np.tanh(c, out=tanh_c[t])
             np.multiply(o_all[t], tanh_c[t], out=h_all[t + 1])
 
     cache = SeqCache(x=x, h_all=h_all, c_all=c_all, gates=gates, tanh_c=tanh_c, W=W)
@@ -254,35 +280,25 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
     dtype = x.dtype
     W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
 
-    f, i, o, g = split_gates(gates)  # (T, B, H) views: activations of every step
-    c_prev = c_all[:-1]  # (T, B, H) c_{t-1} of every step
-
-    # Local derivatives. In
-    #   da_f = dc * c_prev * f(1-f)       da_i = dc * g * i(1-i)
-    #   da_o = dh * tanh_c * o(1-o)       da_g = dc * i * (1-g^2)
-    #   dc   = dh * o * (1-tanh_c^2) + dc_next
-    # everything except dh_t and dc_t is known once the forward pass is done,
-    # so these factors are computed for ALL steps before the loop, in a few
-    # large vectorised operations. The loop then only carries dh and dc.
-    da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) the factors, then dJ/da_t
-    np.subtract(1, gates[:, :, : 3 * H], out=da[:, :, : 3 * H])
-    da[:, :, : 3 * H] *= gates[:, :, : 3 * H]  # sigma' = s (1 - s) for f, i, o
-    da_f, da_i, da_o, da_g = split_gates(da)  # (T, B, H) views of da
-    da_f *= c_prev  # dc_t    -> da_f:  c_{t-1} f (1 - f)
-    da_i *= g  # dc_t    -> da_i:  g i (1 - i)
-    da_o *= tanh_c  # dh_t    -> da_o:  tanh(c_t) o (1 - o)
-    np.multiply(g, g, out=da_g)
-    np.subtract(1, da_g, out=da_g)
-    da_g *= i  # dc_t    -> da_g:  i (1 - g^2)
-    dh_to_dc = 1 - tanh_c * tanh_c  # (T, B, H)
-    dh_to_dc *= o  # dh_t    -> dc_t:  o (1 - tanh^2 c_t)
+    f = split_gates(gates).f  # (T, B, H) forget gates, a view
+    da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) local factors, then dJ/da_t
+    dh_to_dc = np.empty((T, B, H), dtype)  # (T, B, H) local factor o (1 - tanh^2 c_t)
     da4 = da.reshape(T, B, 4, H)  # (T, B, 4, H) view, gate axis explicit
-
+    da_fi, da_o, da_g = da4[:, :, 0:2], da4[:, :, 2], da4[:, :, 3]  # views
     dh_t = np.empty((B, H), dtype)  # (B, H) total dJ/dh_t
     dc = np.zeros((B, H), dtype) if dc_T is None else dc_T.copy()  # (B, H) running dJ/dc_t
+    dc_b = dc[:, None, :]  # (B, 1, H) view of dc, broadcasts over the f and i slots
     tmp = np.empty((B, H), dtype)  # (B, H) scratch
 
+    # Steps are processed in blocks of `chunk` steps (all T at once for small
+    # B*H, one step at a time for large ones) so the factors of a block are
+    # still in cache when the loop uses them.
+    chunk = max(1, _CHUNK_ELEMENTS // (B * 4 * H))
     for t in range(T - 1, -1, -1):
+        if t == T - 1 or (t + 1) % chunk == 0:  # entering block [t0, t] from above
+            block = slice((t // chunk) * chunk, t + 1)
+            _local_factors(da[block], dh_to_dc[block], gates[block], c_all[:-1][block], tanh_c[block])
+
         # Hidden state: dJ/dh_t = upstream + W_h^T da_{t+1} (h_t feeds a_{t+1}).
         if t == T - 1:
             np.add(dh[t], dh_T, out=dh_t) if dh_T is not None else np.copyto(dh_t, dh[t])
@@ -294,11 +310,10 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
         np.multiply(dh_t, dh_to_dc[t], out=tmp)
         dc += tmp
 
-        # Gates: forget, input (dc_t * their factors), output (dh_t * its factor),
-        # candidate (dc_t * its factor); see the factors above.
-        da4[t, :, 0:2] *= dc[:, None, :]  # da_f, da_i
-        da_o[t] *= dh_t  # da_o
-        da_g[t] *= dc  # da_g
+        # Gates (factors times dc_t or dh_t, see _local_factors):
+        da_fi[t] *= dc_b  # da_f = dc * c_prev f(1-f),  da_i = dc * g i(1-i)
+        da_o[t] *= dh_t  # da_o = dh * tanh(c) o(1-o)
+        da_g[t] *= dc  # da_g = dc * i (1-g^2)
 
         # Previous cell state: c_t = f c_{t-1} + ...  =>  dJ/dc_{t-1} = dc_t * f_t.
         dc *= f[t]

@@ -160,3 +160,21 @@ def test_cache_replays_the_forward_gemms():
     np.testing.assert_allclose(g, np.tanh(L.split_gates(a).g), rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(cache.h_all[1:], h)
     np.testing.assert_array_equal(cache.h_all[0], p["h0"])
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 100])
+def test_backward_blocks_of_steps_give_the_same_gradients(monkeypatch, chunk):
+    # The local factors are computed in blocks of `chunk` steps; any block
+    # size (dividing T or not) must give the same result.
+    import lstm_ref.sequence as seq
+
+    T, B, D, H = 7, 2, 3, 4
+    rng, p = make_seq(T, B, D, H, seed=6)
+    _, _, cache = L.lstm_forward(**p)
+    dh = rng.standard_normal((T, B, H))
+    dc_T = rng.standard_normal((B, H))
+    reference = L.lstm_backward(dh, cache, dc_T=dc_T)
+    monkeypatch.setattr(seq, "_CHUNK_ELEMENTS", chunk * B * 4 * H)
+    blocked = L.lstm_backward(dh, cache, dc_T=dc_T)
+    for name, a, b in zip(reference._fields, reference, blocked):
+        np.testing.assert_array_equal(a, b, err_msg=name)
