@@ -11,7 +11,11 @@ almost all the work is a few large matrix products (GEMMs):
   are computed after the loop, one GEMM each over all T*B rows.
 
 The elementwise work runs in place in preallocated buffers (ufuncs with
-``out=``), so nothing of size (B, 4H) is allocated inside the time loop.
+``out=``), so nothing of size (B, 4H) is allocated inside the time loop. In the
+backward pass, every factor of :math:`\delta a_t` that does not depend on the
+recurrence (such as :math:`c_{t-1} \odot f_t(1-f_t)`) is computed for a block
+of steps before the loop reaches it; the loop itself only carries
+:math:`\delta h_t` and :math:`\delta c_t`.
 """
 
 from __future__ import annotations
@@ -282,7 +286,6 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
 
     f = split_gates(gates).f  # (T, B, H) forget gates, a view
     da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) local factors, then dJ/da_t
-    dh_to_dc = np.empty((T, B, H), dtype)  # (T, B, H) local factor o (1 - tanh^2 c_t)
     da4 = da.reshape(T, B, 4, H)  # (T, B, 4, H) view, gate axis explicit
     da_fi, da_o, da_g = da4[:, :, 0:2], da4[:, :, 2], da4[:, :, 3]  # views
     dh_t = np.empty((B, H), dtype)  # (B, H) total dJ/dh_t
@@ -293,21 +296,25 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
     # Steps are processed in blocks of `chunk` steps (all T at once for small
     # B*H, one step at a time for large ones) so the factors of a block are
     # still in cache when the loop uses them.
-    chunk = max(1, _CHUNK_ELEMENTS // (B * 4 * H))
+    chunk = min(T, max(1, _CHUNK_ELEMENTS // (B * 4 * H)))
+    dh_to_dc = np.empty((chunk, B, H), dtype)  # (chunk, B, H) factor o (1 - tanh^2 c_t) of a block
     for t in range(T - 1, -1, -1):
-        if t == T - 1 or (t + 1) % chunk == 0:  # entering block [t0, t] from above
-            block = slice((t // chunk) * chunk, t + 1)
-            _local_factors(da[block], dh_to_dc[block], gates[block], c_all[:-1][block], tanh_c[block])
+        if t == T - 1 or (t + 1) % chunk == 0:  # entering the block [t0, t] from above
+            t0 = (t // chunk) * chunk
+            block = slice(t0, t + 1)
+            _local_factors(da[block], dh_to_dc[: t + 1 - t0], gates[block], c_all[:-1][block], tanh_c[block])
 
         # Hidden state: dJ/dh_t = upstream + W_h^T da_{t+1} (h_t feeds a_{t+1}).
-        if t == T - 1:
-            np.add(dh[t], dh_T, out=dh_t) if dh_T is not None else np.copyto(dh_t, dh[t])
+        if t == T - 1:  # nothing arrives from step T+1, except an optional dh_T
+            np.copyto(dh_t, dh[t])
+            if dh_T is not None:
+                dh_t += dh_T
         else:
             np.matmul(da[t + 1], W_h, out=dh_t)  # GEMM 1
             dh_t += dh[t]
 
         # Cell state: dJ/dc_t = dh_t * o (1 - tanh^2 c_t) + dJ/dc_t from step t+1.
-        np.multiply(dh_t, dh_to_dc[t], out=tmp)
+        np.multiply(dh_t, dh_to_dc[t - t0], out=tmp)
         dc += tmp
 
         # Gates (factors times dc_t or dh_t, see _local_factors):
