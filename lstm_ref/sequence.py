@@ -1,4 +1,4 @@
-"""The whole sequence at once: the fast, fused LSTM forward and backward (BPTT).
+r"""The whole sequence at once: the fast, fused LSTM forward and backward (BPTT).
 
 Same maths as :mod:`lstm_ref.cell` applied for t = 1..T, organised so that
 almost all the work is a few large matrix products (GEMMs):
@@ -6,7 +6,7 @@ almost all the work is a few large matrix products (GEMMs):
 * the input part of every pre-activation, :math:`W_x x_t + b`, does not
   depend on the recurrence, so it is ONE GEMM over all T*B rows;
 * only :math:`W_h h_{t-1}` must wait for the previous step: one GEMM per step;
-* backward, only :math:`\\delta h_{t-1} = W_h^\\top \\delta a_t` is recurrent
+* backward, only :math:`\delta h_{t-1} = W_h^\top \delta a_t` is recurrent
   (one GEMM per step); ``dx``, ``dW`` and ``db`` are sums over all steps and
   are computed after the loop, one GEMM each over all T*B rows.
 
