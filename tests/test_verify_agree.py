@@ -54,7 +54,7 @@ def test_three_way_cell(capsys):
 def test_three_way_sequence_T3():
     s = V.symbolic_sequence(T=3, H=2, D=3)
     rows = V.three_way(s, sweep(s), B=2, seed=1)
-    assert all(r.method == "sampled" and r.hand_vs_ref < 1e-12 and r.ref_vs_fd < 1e-6 for r in rows)
+    assert all(r.method == "exact" and r.hand_vs_ref < 1e-12 and r.ref_vs_fd < 1e-6 for r in rows)
 
 
 def test_three_way_rejects_a_wrong_hand():
@@ -79,7 +79,7 @@ def test_bptt_double_sum_equals_single_sweep_and_rejects_a_wrong_one():
     s = V.symbolic_sequence(T=3, H=2, D=3)
     h = sweep(s)
     res = V.bptt_double_sum("∂E/∂b (source 004)", h["db"], s, "b")
-    assert res.method == "sampled" and "causality" in res.reason
+    assert res.method == "exact" and "causality t ≤ T proved exactly" in str(res)
     V.bptt_double_sum("∂E/∂W (source 004)", h["dW"], s, "W", points=1)
     # only the last step's term (BPTT truncated to one step) is not the double sum
     t = s.T - 1

@@ -127,9 +127,12 @@ def test_sampled_mode_agrees_and_rejects(cell):
 
 
 def test_sequence_auto_mode_states_sampling():
-    s = V.symbolic_sequence(T=2, H=2, D=3)
-    res = V.prove("∂J/∂h_2", s.dh[1], ("h", 1), s)
-    assert res.method == "sampled" and "T=2" in res.reason
+    s = V.symbolic_sequence(T=4, H=1, D=1)
+    res = V.prove("∂J/∂h_4", s.dh[3], ("h", 3), s)
+    assert res.method == "sampled" and "T=4" in res.reason
+    s2 = V.symbolic_sequence(T=2, H=2, D=3)
+    res = V.prove("∂J/∂h_2", s2.dh[1], ("h", 1), s2)
+    assert res.method == "exact" and "node by node" in str(res)
     s1 = V.symbolic_sequence(T=1, H=2, D=3)
     assert V.prove("∂J/∂h_1", s1.dh[0], ("h", 0), s1).method == "exact"
 

@@ -35,12 +35,21 @@ class Graph:
     atom_defs : list of (Symbol, Expr)
         Each atom with its definition in earlier atoms and leaves, in
         forward order; used to evaluate atoms numerically.
+    local_of : dict
+        Function application *with its taps* -> atom (equal to the
+        applications of ``atom_of`` in an untapped build).
+    local_defs : list of (Symbol, Expr)
+        Each atom with its *local definition* fn(u): u is its argument in
+        earlier atoms, leaves and taps, in forward order. Differentiating
+        these one by one and chaining them is :mod:`.chain`'s derivative.
     """
 
     taps: frozenset = frozenset()
     tap_symbols: dict = field(default_factory=dict)
     atom_of: dict = field(default_factory=dict)
     atom_defs: list = field(default_factory=list)
+    local_of: dict = field(default_factory=dict)
+    local_defs: list = field(default_factory=list)
 
     def zero(self) -> dict:
         """The substitution τ -> 0 for every tap made so far."""
@@ -81,6 +90,9 @@ class Graph:
             # the same application written in atoms (what a hand formula uses)
             self.atom_of[fn(arg_atoms)] = atom
             self.atom_defs.append((atom, fn(arg_atoms)))
+            # the local definition keeps the taps: atom = fn(u), u in atoms, leaves, τ
+            self.local_defs.append((atom, fn(arg[k].xreplace(self.local_of))))
+            self.local_of[app] = atom
             out.append(app)
         return sp.Matrix(out)
 
