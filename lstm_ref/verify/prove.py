@@ -35,7 +35,7 @@ with a concrete counterexample.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import mpmath
@@ -96,7 +96,7 @@ class Proof:
     maxdiff: float
     reason: str
     seconds: float
-    how: str = ""
+    how: str = field(default="", repr=False)    # repr as before: chapters display Proof
 
     def __str__(self):
         if self.method == "exact":
@@ -336,7 +336,7 @@ def _diff_text(e):
         p = expand_sparse(e)
     except NotPolynomial:
         return str(sp.expand(e)), e.free_symbols
-    if len(p.terms) <= 40:      # small: SymPy's own printing of the expansion
+    if len(p.terms) <= 2000:    # SymPy's own printing of the expansion (cells, T ≤ 2)
         return str(sp.expand(e)), set(p.symbols)
     return f"{p.leading(3)} + … ({len(p.terms)} terms)", set(p.symbols)
 
