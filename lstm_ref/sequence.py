@@ -73,23 +73,41 @@ class SeqGrads(NamedTuple):
     db: np.ndarray  #: (4H,)
 
 
-def _activate_gates_inplace(a: np.ndarray, k: np.ndarray, neg_k: np.ndarray) -> None:
-    """Turn pre-activations [a_f, a_i, a_o, a_g] (B, 4H) into [f, i, o, g] in place.
+def _activate_gates_inplace(u: np.ndarray, k: np.ndarray) -> None:
+    """Turn u = -k * [a_f, a_i, a_o, a_g] (B, 4H) into [f, i, o, g] in place.
 
     sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1, so with
     k = 1 on the three sigmoid gates and k = 2 on the candidate, every gate is
         k / (1 + exp(-k a)) - (k - 1)
     and ONE exp over the (B, 4H) block activates all four gates (np.exp is
-    much cheaper than np.tanh). exp(-k a) overflows to +inf for very negative
-    a; then k / (1 + inf) = 0 is the correct limit (the caller silences the
-    harmless overflow flag with np.errstate).
+    much cheaper than np.tanh). The factor -k is already folded into the
+    weights and bias by :func:`lstm_forward`, so the GEMMs deliver u = -k a.
+    exp(u) overflows to +inf for very negative a; then k / (1 + inf) = 0 is
+    the correct limit (the caller silences the harmless overflow flag).
     """
-    H = a.shape[1] // 4
-    np.multiply(a, neg_k, out=a)  # -k a
-    np.exp(a, out=a)  # exp(-k a)
-    a += 1  # 1 + exp(-k a)
-    np.divide(k, a, out=a)  # k / (1 + exp(-k a)):  sigma for f, i, o; 2 sigma(2 a_g) for g
-    a[:, 3 * H :] -= 1  # g = 2 sigma(2 a_g) - 1 = tanh(a_g)
+    H = u.shape[1] // 4
+    np.exp(u, out=u)  # exp(-k a)
+    u += 1  # 1 + exp(-k a)
+    np.divide(k, u, out=u)  # k / (1 + exp(-k a)):  sigma for f, i, o; 2 sigma(2 a_g) for g
+    u[:, 3 * H :] -= 1  # g = 2 sigma(2 a_g) - 1 = tanh(a_g)
+
+
+def _tanh_via_exp(c: np.ndarray, out: np.ndarray) -> None:
+    """out = tanh(c) = 2 / (1 + exp(-2c)) - 1, with one exp (see above).
+
+    On CPUs without AVX-512, NumPy's float64 tanh is ~3x slower than its exp,
+    so for large blocks five cheap passes beat one np.tanh call.
+    """
+    np.multiply(c, -2, out=out)
+    np.exp(out, out=out)
+    out += 1
+    np.divide(2, out, out=out)
+    out -= 1
+
+
+#: Blocks of at least this many elements compute tanh(c_t) through exp;
+#: smaller ones (B = 1) are dominated by per-call overhead and use np.tanh.
+_TANH_VIA_EXP_MIN = 4096
 
 
 #: Block size (elements of da) for the backward's local factors: 64K entries.
@@ -140,11 +158,14 @@ def lstm_forward(x, h0, c0, W, b):
         c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
         h_t &= o_t \odot \tanh(c_t)
 
-    GEMMs performed (a benchmark can replay exactly these from the cache):
+    GEMMs performed (a benchmark can replay exactly these from the cache),
+    with ``W_s = -k * W`` a row-scaled copy of ``W`` (same shape and layout;
+    k = 1 on the sigma gates, 2 on the candidate, see ``_activate_gates_inplace``)
+    and ``W_hs, W_xs`` its column views:
 
-    1. once: ``x.reshape(T*B, D) @ W_x.T`` -> (T*B, 4H), the input part of
+    1. once: ``x.reshape(T*B, D) @ W_xs.T`` -> (T*B, 4H), the input part of
        every step;
-    2. T times: ``h_all[t] @ W_h.T`` -> (B, 4H), the recurrent part.
+    2. T times: ``h_all[t] @ W_hs.T`` -> (B, 4H), the recurrent part.
 
     Everything else is elementwise and in place.
 
@@ -175,8 +196,6 @@ def lstm_forward(x, h0, c0, W, b):
     )
     T, B, D, H = sz["T"], sz["B"], sz["D"], sz["H"]
     dtype = x.dtype
-    W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
-
     h_all = np.empty((T + 1, B, H), dtype)  # h_all[t] = h_{t-1} of step t
     c_all = np.empty((T + 1, B, H), dtype)
     h_all[0] = h0
@@ -186,29 +205,36 @@ def lstm_forward(x, h0, c0, W, b):
     rec = np.empty((B, 4 * H), dtype)  # W_h h_{t-1} of the current step
     ig = np.empty((B, H), dtype)  # i_t * g_t
 
-    # GEMM 1: the input part W_x x_t + b of every pre-activation, all steps at once.
-    np.matmul(x.reshape(T * B, D), W_x.T, out=gates.reshape(T * B, 4 * H))
-    gates += b
-
+    # Fold the activation scale -k into the rows of W and b (k = 1 for the
+    # sigma gates, 2 for the tanh candidate): the GEMMs then deliver u = -k a
+    # directly, saving one pass over every (B, 4H) block.
     k = np.ones(4 * H, dtype)  # activation scale: 1 for sigma gates, 2 for tanh
     k[3 * H :] = 2
-    neg_k = -k
+    W_s = W * -k[:, None]  # (4H, H+D) scaled copy, same layout as W
+    b_s = b * -k  # (4H,)
+    W_hs, W_xs = split_weight(W_s, H)  # (4H, H), (4H, D) views
+    tanh_inplace = _tanh_via_exp if B * H >= _TANH_VIA_EXP_MIN else (lambda c, out: np.tanh(c, out=out))
+
+    # GEMM 1: the input part -k (W_x x_t + b) of every pre-activation, all steps at once.
+    np.matmul(x.reshape(T * B, D), W_xs.T, out=gates.reshape(T * B, 4 * H))
+    gates += b_s
+
     f_all, i_all, o_all, g_all = split_gates(gates)  # (T, B, H) views, filled step by step
 
     with np.errstate(over="ignore"):  # exp(-k a) -> inf is harmless, see above
         for t in range(T):
-            a = gates[t]  # (B, 4H), holds W_x x_t + b
-            # GEMM 2: a_t = W_x x_t + b + W_h h_{t-1}
-            np.matmul(h_all[t], W_h.T, out=rec)
-            a += rec
-            _activate_gates_inplace(a, k, neg_k)  # a now holds [f, i, o, g]
+            u = gates[t]  # (B, 4H), holds -k (W_x x_t + b)
+            # GEMM 2: u_t = -k a_t = -k (W_x x_t + b + W_h h_{t-1})
+            np.matmul(h_all[t], W_hs.T, out=rec)
+            u += rec
+            _activate_gates_inplace(u, k)  # u now holds [f, i, o, g]
             # c_t = f * c_{t-1} + i * g
             c = c_all[t + 1]
             np.multiply(f_all[t], c_all[t], out=c)
             np.multiply(i_all[t], g_all[t], out=ig)
             c += ig
             # h_t = o * tanh(c_t)
-            np.tanh(c, out=tanh_c[t])
+            tanh_inplace(c, tanh_c[t])
             np.multiply(o_all[t], tanh_c[t], out=h_all[t + 1])
 
     cache = SeqCache(x=x, h_all=h_all, c_all=c_all, gates=gates, tanh_c=tanh_c, W=W)
