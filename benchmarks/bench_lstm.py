@@ -9,13 +9,17 @@ For each size (B, T, D, H) and dtype (float32, float64) it times one
 
 1. ``naive``    -- ``benchmarks/naive_lstm.py``: source 000's per-step equations,
    four gate products per step and per-step weight-gradient outer products;
-2. ``lstm_ref`` -- ``lstm_ref.lstm_forward`` + ``lstm_ref.lstm_backward``;
+2. ``lstm_ref`` -- ``lstm_ref.lstm_forward`` + ``lstm_ref.lstm_backward`` with one
+   ``lstm_workspace`` reused across calls (as in a training loop);
+   ``lstm_ref_fresh`` is the same without a workspace (every buffer allocated per
+   call), reported for comparison: page faults on first touch of fresh (T, B, 4H)
+   buffers cost more than the elementwise work at the larger sizes;
 3. ``floor``    -- only the matrix products that ``lstm_ref`` performs (see
    :func:`gemm_floor`), on preallocated operands with the same shapes, dtypes and
    memory layout, and no elementwise work at all. No implementation that keeps
    lstm_ref's products can be faster than this, so ``lstm_ref / floor`` is the
    overhead of everything else (gate nonlinearities, products of gates,
-   allocations, Python).
+   Python).
 
 FLOPs of one forward + backward (the matrix products; elementwise work is
 O(B H) per step and not counted)::
@@ -55,7 +59,7 @@ import time
 import numpy as np
 
 from lstm_ref.params import init_lstm_params
-from lstm_ref.sequence import lstm_backward, lstm_forward
+from lstm_ref.sequence import lstm_backward, lstm_forward, lstm_workspace
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -63,7 +67,10 @@ from naive_lstm import naive_lstm_backward, naive_lstm_forward  # noqa: E402
 
 CONFIGS = [(1, 100, 64, 64), (32, 100, 128, 128), (64, 50, 256, 256), (128, 35, 512, 512)]
 DTYPES = ("float32", "float64")
-IMPLS = ("naive", "lstm_ref", "floor")
+# "lstm_ref" reuses one SeqWorkspace across calls, as a training loop would (the
+# floor's operands are preallocated too); "lstm_ref_fresh" allocates every
+# buffer on every call and is reported for comparison, without a target.
+IMPLS = ("naive", "lstm_ref", "lstm_ref_fresh", "floor")
 
 SPEEDUP_B1 = 3.5          # naive / lstm_ref at B = 1
 SPEEDUP_LARGE = 1.2       # naive / lstm_ref at the three larger sizes
@@ -142,9 +149,9 @@ def run_naive(x, h0, c0, W, b, dh):
     return naive_lstm_backward(dh, cache)
 
 
-def run_ref(x, h0, c0, W, b, dh):
-    _, _, cache = lstm_forward(x, h0, c0, W, b)
-    return lstm_backward(dh, cache)
+def run_ref(x, h0, c0, W, b, dh, work=None):
+    _, _, cache = lstm_forward(x, h0, c0, W, b, work=work)
+    return lstm_backward(dh, cache, work=work)
 
 
 #: The matrix products of lstm_ref.sequence, as gemm_floor replays them (stored in the JSON).
@@ -229,7 +236,9 @@ def gemm_floor(x, h0, c0, W, b, dh):
 def time_config(B, T, D, H, dtype, *, quick: bool) -> dict:
     args = make_inputs(B, T, D, H, np.dtype(dtype))
     floor = gemm_floor(*args)                 # builds the preallocated operands once
-    fns = {"naive": lambda: run_naive(*args), "lstm_ref": lambda: run_ref(*args), "floor": floor}
+    work = lstm_workspace(T, B, D, H, dtype=np.dtype(dtype))   # allocated once, like the floor's operands
+    fns = {"naive": lambda: run_naive(*args), "lstm_ref": lambda: run_ref(*args, work=work),
+           "lstm_ref_fresh": lambda: run_ref(*args), "floor": floor}
 
     # warm-up (and a time estimate to choose the number of repeats)
     est = {}
@@ -261,6 +270,7 @@ def time_config(B, T, D, H, dtype, *, quick: bool) -> dict:
         "gflops": {name: n_flops / t / 1e9 for name, t in times.items()},
         "speedup": times["naive"] / times["lstm_ref"],
         "overhead": times["lstm_ref"] / times["floor"],
+        "overhead_fresh": times["lstm_ref_fresh"] / times["floor"],
         # the same ratios from the fastest round of each: less sensitive to other
         # processes on a shared machine (reported, but the targets use the medians)
         "speedup_min": min(samples["naive"]) / min(samples["lstm_ref"]),
@@ -307,7 +317,7 @@ def main(argv=None) -> int:
     print(f"FLOPs = 6*B*T*4H*(D+H); times are medians; GFLOP/s = FLOPs / time\n")
     head = (f"{'B':>4} {'T':>4} {'D':>4} {'H':>4} {'dtype':>7} | {'naive ms':>9} {'ref ms':>9} "
             f"{'floor ms':>9} | {'naive':>6} {'ref':>6} {'floor':>6} GF/s | {'speedup':>7} "
-            f"{'overhead':>8} | rep")
+            f"{'overhead':>8} | fresh | rep")
     print(head)
     print("-" * len(head))
 
@@ -321,7 +331,7 @@ def main(argv=None) -> int:
             print(f"{B:>4} {T:>4} {D:>4} {H:>4} {dtype:>7} | {1e3 * t['naive']:9.2f} "
                   f"{1e3 * t['lstm_ref']:9.2f} {1e3 * t['floor']:9.2f} | {g['naive']:6.1f} "
                   f"{g['lstm_ref']:6.1f} {g['floor']:6.1f}      | {r['speedup']:6.2f}x "
-                  f"{r['overhead']:7.2f}x | {r['repeats']:3d}   (fastest rounds: speedup "
+                  f"{r['overhead']:7.2f}x | {r['overhead_fresh']:4.2f}x | {r['repeats']:3d}   (fastest rounds: speedup "
                   f"{r['speedup_min']:.2f}x, overhead {r['overhead_min']:.2f}x)", flush=True)
     elapsed = time.perf_counter() - start
 

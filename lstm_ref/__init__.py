@@ -38,7 +38,7 @@ from .params import (
     split_weight,
     split_weight_by_gate,
 )
-from .sequence import SeqCache, SeqGrads, lstm_backward, lstm_forward
+from .sequence import SeqCache, SeqGrads, SeqWorkspace, lstm_backward, lstm_forward, lstm_workspace
 
 __all__ = [
     # activations
@@ -77,6 +77,8 @@ __all__ = [
     # whole sequence
     "SeqCache",
     "SeqGrads",
+    "SeqWorkspace",
+    "lstm_workspace",
     "lstm_forward",
     "lstm_backward",
     # checking

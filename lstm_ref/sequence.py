@@ -27,7 +27,7 @@ import numpy as np
 from . import _validate as _v
 from .params import split_gates, split_weight
 
-__all__ = ["SeqCache", "SeqGrads", "lstm_forward", "lstm_backward"]
+__all__ = ["SeqCache", "SeqGrads", "SeqWorkspace", "lstm_workspace", "lstm_forward", "lstm_backward"]
 
 
 class SeqCache(NamedTuple):
@@ -71,6 +71,68 @@ class SeqGrads(NamedTuple):
     dc0: np.ndarray  #: (B, H)
     dW: np.ndarray  #: (4H, H+D)
     db: np.ndarray  #: (4H,)
+
+
+class SeqWorkspace(NamedTuple):
+    """Preallocated buffers that :func:`lstm_forward` and :func:`lstm_backward` can reuse.
+
+    Large arrays that are allocated afresh on every call cost page faults on
+    first touch, which for big (T, B, 4H) buffers can exceed the elementwise
+    work of the whole pass. A training loop (or a benchmark) creates one
+    workspace with :func:`lstm_workspace` and passes it as ``work=`` to every
+    call. Nothing is hidden: the caller owns the buffers, and the arrays a
+    call returns (``h``, ``c``, the cache, ``dx``, ``dW``) ALIAS them, so the
+    next call with the same workspace overwrites them.
+    """
+
+    h_all: np.ndarray  #: (T+1, B, H)
+    c_all: np.ndarray  #: (T+1, B, H)
+    gates: np.ndarray  #: (T, B, 4H)
+    tanh_c: np.ndarray  #: (T, B, H)
+    da: np.ndarray  #: (T, B, 4H) backward scratch: dJ/da_t of every step
+    dx: np.ndarray  #: (T, B, D)
+    dW: np.ndarray  #: (4H, H+D)
+
+
+def lstm_workspace(T: int, B: int, D: int, H: int, *, dtype=np.float64) -> SeqWorkspace:
+    """Allocate a :class:`SeqWorkspace` for sequences of shape (T, B, D) and hidden size H.
+
+    Parameters
+    ----------
+    T, B, D, H : int
+        Steps, batch, input size, hidden size (all positive).
+    dtype : float32 or float64
+
+    Returns
+    -------
+    SeqWorkspace
+    """
+    for name, n in (("T", T), ("B", B), ("D", D), ("H", H)):
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name}: expected a positive int, got {n!r}")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype: expected float32 or float64, got {dtype}")
+    shapes = _workspace_shapes(T, B, D, H)
+    return SeqWorkspace(**{k: np.empty(shape, dtype) for k, shape in shapes.items()})
+
+
+def _workspace_shapes(T, B, D, H):
+    return dict(h_all=(T + 1, B, H), c_all=(T + 1, B, H), gates=(T, B, 4 * H), tanh_c=(T, B, H),
+                da=(T, B, 4 * H), dx=(T, B, D), dW=(4 * H, H + D))
+
+
+def _check_work(work, T, B, D, H, dtype, fields):
+    """ValueError/TypeError unless ``work`` fits these sizes and dtype."""
+    _v.check_type("work", work, SeqWorkspace)
+    shapes = _workspace_shapes(T, B, D, H)
+    for k in fields:
+        buf = getattr(work, k)
+        if buf.shape != shapes[k]:
+            raise ValueError(f"work.{k}: expected shape {shapes[k]} for (T, B, D, H) = "
+                             f"({T}, {B}, {D}, {H}), got {buf.shape}")
+        if buf.dtype != dtype:
+            raise TypeError(f"work.{k}: expected dtype {dtype} (the dtype of x), got {buf.dtype}")
 
 
 def _activate_gates_inplace(u: np.ndarray, k: np.ndarray) -> None:
@@ -144,7 +206,7 @@ def _local_factors(da, dh_to_dc, gates, c_prev, tanh_c) -> None:
     dh_to_dc *= o  # dJ/dc_t gets dh * [o (1 - tanh^2 c_t)]
 
 
-def lstm_forward(x, h0, c0, W, b):
+def lstm_forward(x, h0, c0, W, b, *, work=None):
     r"""LSTM forward over a whole sequence; returns every hidden and cell state.
 
     Equations
@@ -181,6 +243,9 @@ def lstm_forward(x, h0, c0, W, b):
         Fused weight, gates f, i, o, g; columns act on [h_prev, x].
     b : ndarray, shape (4H,)
         Fused bias.
+    work : SeqWorkspace, optional
+        Buffers to reuse (from :func:`lstm_workspace`); the returned ``h``,
+        ``c`` and cache alias them. Default: fresh arrays.
 
     Returns
     -------
@@ -196,12 +261,16 @@ def lstm_forward(x, h0, c0, W, b):
     )
     T, B, D, H = sz["T"], sz["B"], sz["D"], sz["H"]
     dtype = x.dtype
-    h_all = np.empty((T + 1, B, H), dtype)  # h_all[t] = h_{t-1} of step t
-    c_all = np.empty((T + 1, B, H), dtype)
+    if work is None:
+        h_all = np.empty((T + 1, B, H), dtype)  # h_all[t] = h_{t-1} of step t
+        c_all = np.empty((T + 1, B, H), dtype)
+        tanh_c = np.empty((T, B, H), dtype)
+        gates = np.empty((T, B, 4 * H), dtype)
+    else:  # the caller's buffers (see SeqWorkspace)
+        _check_work(work, T, B, D, H, dtype, ("h_all", "c_all", "gates", "tanh_c"))
+        h_all, c_all, gates, tanh_c = work.h_all, work.c_all, work.gates, work.tanh_c
     h_all[0] = h0
     c_all[0] = c0
-    tanh_c = np.empty((T, B, H), dtype)
-    gates = np.empty((T, B, 4 * H), dtype)
     rec = np.empty((B, 4 * H), dtype)  # W_h h_{t-1} of the current step
     ig = np.empty((B, H), dtype)  # i_t * g_t
 
@@ -241,7 +310,7 @@ def lstm_forward(x, h0, c0, W, b):
     return h_all[1:], c_all[1:], cache
 
 
-def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
+def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None, work=None) -> SeqGrads:
     r"""Backpropagation through time for :func:`lstm_forward`.
 
     Equations
@@ -291,6 +360,9 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
         next chunk in truncated BPTT); added to ``dh[-1]``.
     dc_T : ndarray, shape (B, H), optional
         Gradient for the final cell state :math:`c_T`; default zero.
+    work : SeqWorkspace, optional
+        Buffers to reuse (from :func:`lstm_workspace`); the returned ``dx``
+        and ``dW`` alias them. Default: fresh arrays.
 
     Returns
     -------
@@ -311,7 +383,13 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
     W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
 
     f = split_gates(gates).f  # (T, B, H) forget gates, a view
-    da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) local factors, then dJ/da_t
+    if work is None:
+        da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) local factors, then dJ/da_t
+        dx = np.empty((T, B, D), dtype)  # (T, B, D)
+        dW = np.empty((4 * H, H + D), dtype)  # (4H, H+D)
+    else:  # the caller's buffers (see SeqWorkspace)
+        _check_work(work, T, B, D, H, dtype, ("da", "dx", "dW"))
+        da, dx, dW = work.da, work.dx, work.dW
     da4 = da.reshape(T, B, 4, H)  # (T, B, 4, H) view, gate axis explicit
     da_fi, da_o, da_g = da4[:, :, 0:2], da4[:, :, 2], da4[:, :, 3]  # views
     dh_t = np.empty((B, H), dtype)  # (B, H) total dJ/dh_t
@@ -356,8 +434,7 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
 
     # Sums over all steps: one GEMM each over the T*B rows.
     da2 = da.reshape(T * B, 4 * H)  # (T*B, 4H)
-    dx = (da2 @ W_x).reshape(T, B, D)  # (T, B, D)   GEMM 2
-    dW = np.empty((4 * H, H + D), dtype)  # (4H, H+D)
+    np.matmul(da2, W_x, out=dx.reshape(T * B, D))  # (T, B, D)   GEMM 2
     np.matmul(da2.T, h_all[:-1].reshape(T * B, H), out=dW[:, :H])  # GEMM 3: sum_t da_t h_{t-1}^T
     np.matmul(da2.T, x.reshape(T * B, D), out=dW[:, H:])  # GEMM 4: sum_t da_t x_t^T
     db = da2.sum(axis=0)  # (4H,)

@@ -178,3 +178,42 @@ def test_backward_blocks_of_steps_give_the_same_gradients(monkeypatch, chunk):
     blocked = L.lstm_backward(dh, cache, dc_T=dc_T)
     for name, a, b in zip(reference._fields, reference, blocked):
         np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+# ------------------------------------------------------------------ workspace
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_workspace_gives_the_same_results_and_can_be_reused(dtype):
+    rng = np.random.default_rng(21)
+    T, B, D, H = 4, 3, 5, 2
+    ws = L.lstm_workspace(T, B, D, H, dtype=dtype)
+    for trial in range(2):  # the second call overwrites the first call's buffers
+        x = rng.standard_normal((T, B, D)).astype(dtype)
+        h0, c0 = (rng.standard_normal((B, H)).astype(dtype) for _ in range(2))
+        p = L.init_lstm_params(D, H, rng, dtype=dtype)
+        dh = rng.standard_normal((T, B, H)).astype(dtype)
+        h, c, cache = L.lstm_forward(x, h0, c0, p.W, p.b)
+        g = L.lstm_backward(dh, cache)
+        hw, cw, cache_w = L.lstm_forward(x, h0, c0, p.W, p.b, work=ws)
+        gw = L.lstm_backward(dh, cache_w, work=ws)
+        assert np.shares_memory(hw, ws.h_all) and np.shares_memory(gw.dW, ws.dW)
+        for a, b_ in [(h, hw), (c, cw), *zip(g, gw)]:
+            assert a.dtype == b_.dtype == dtype
+            np.testing.assert_array_equal(a, b_)
+
+
+def test_workspace_of_the_wrong_size_or_dtype_is_named():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3, 5))
+    h0 = c0 = np.zeros((3, 2))
+    p = L.init_lstm_params(5, 2, rng)
+    with pytest.raises(ValueError, match=r"work\.h_all: expected shape \(5, 3, 2\) .* got \(6, 3, 2\)"):
+        L.lstm_forward(x, h0, c0, p.W, p.b, work=L.lstm_workspace(5, 3, 5, 2))
+    with pytest.raises(TypeError, match=r"work\.h_all: expected dtype float64 .* got float32"):
+        L.lstm_forward(x, h0, c0, p.W, p.b, work=L.lstm_workspace(4, 3, 5, 2, dtype=np.float32))
+    with pytest.raises(TypeError, match="work: expected SeqWorkspace"):
+        L.lstm_forward(x, h0, c0, p.W, p.b, work={"h_all": None})
+    with pytest.raises(ValueError, match=r"H: expected a positive int, got 0"):
+        L.lstm_workspace(4, 3, 5, 0)
+    with pytest.raises(TypeError, match="dtype: expected float32 or float64, got int64"):
+        L.lstm_workspace(4, 3, 5, 2, dtype=np.int64)

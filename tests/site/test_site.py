@@ -75,3 +75,21 @@ def test_notebook_pages_offer_download_and_launch(html_dir):
     html = read(html_dir, notebooks[0])
     assert ".ipynb" in html and "download" in html.lower(), "no notebook download button"
     assert "mybinder.org" in html, "no Binder launch button"
+
+
+def test_pytest_never_collects_the_notebook_copies_under_build(html_dir):
+    """The build writes executed copies of every notebook under _build/; a
+    plain `pytest --nbval` from the repository root must not pick them up."""
+    import subprocess
+
+    copies = list((ROOT / "_build").rglob("*.ipynb"))
+    assert copies, "the build left no notebook copies under _build/ to guard against"
+    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist",
+                          "-p", "no:cacheprovider", "--nbval", str(ROOT)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    collected = [line for line in out.stdout.splitlines() if "::" in line]
+    assert any(line.startswith("book/") and ".ipynb::" in line for line in collected), \
+        "collection from the root found no book notebooks at all"
+    leaked = [line for line in collected if "_build" in line]
+    assert not leaked, f"pytest collected copies under _build/: {leaked[:5]}"
