@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-MATHJAX_TAG = re.compile(r"<script[^>]*src=\"([^\"]*tex-chtml\.js)\"", re.I)
+# Sphinx appends ?v=<checksum> on rebuilds, once the file exists in _static
+MATHJAX_TAG = re.compile(r"<script[^>]*src=\"([^\"?]*tex-chtml\.js)(?:\?[^\"]*)?\"", re.I)
 
 
 def test_pages_load_mathjax_from_the_site(html_dir):
