@@ -306,7 +306,7 @@ def _sig(a):
     return 1 / (1 + np.exp(-a))
 
 
-def cell_forward_np(x, h_prev, c_prev, W, b):
+def cell_forward_np(x, h_prev, c_prev, W, b, variant=None):
     """Reference NumPy cell forward used by the checkers (rows = examples).
 
     Parameters
@@ -315,6 +315,8 @@ def cell_forward_np(x, h_prev, c_prev, W, b):
     h_prev, c_prev : (B, H)
     W : (4H, H+D)
     b : (4H,)
+    variant : str, optional
+        None for the correct step, else a key of ``FORWARD_MISTAKES``.
 
     Returns
     -------
@@ -322,13 +324,15 @@ def cell_forward_np(x, h_prev, c_prev, W, b):
     cache : dict
     """
     H = h_prev.shape[1]
-    z = np.concatenate([h_prev, x], axis=1)          # z = [h_prev, x]      (B, H+D)
+    if variant == "gate_order_ifog":
+        W, b = _swap_if(W, H), _swap_if(b, H)
+    z = np.concatenate([x, h_prev] if variant == "stack_x_first" else [h_prev, x], axis=1)  # (B, H+D)
     a = z @ W.T + b                                  # a = W z + b          (B, 4H)
     f, i, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), _sig(a[:, 2 * H:3 * H])
-    g = np.tanh(a[:, 3 * H:])
-    c = f * c_prev + i * g
+    g = _sig(a[:, 3 * H:]) if variant == "sigmoid_candidate" else np.tanh(a[:, 3 * H:])
+    c = (c_prev if variant == "no_forget_gate" else f * c_prev) + i * g
     tanh_c = np.tanh(c)
-    h = o * tanh_c
+    h = o * c if variant == "missing_tanh_on_c" else o * tanh_c
     return h, c, dict(z=z, f=f, i=i, o=o, g=g, c_prev=c_prev, tanh_c=tanh_c, W=W)
 
 
@@ -347,15 +351,7 @@ FORWARD_MISTAKES = {
 
 def _forward_variant(ctx, variant):
     """(h, c) of the correct forward step, or of a named mistake."""
-    x, h_prev, c_prev, W, b, H = (ctx[k] for k in ("x", "h_prev", "c_prev", "W", "b", "H"))
-    if variant == "gate_order_ifog":
-        W, b = _swap_if(W, H), _swap_if(b, H)
-    z = np.concatenate([x, h_prev] if variant == "stack_x_first" else [h_prev, x], axis=1)
-    a = z @ W.T + b                                              # (B, 4H)
-    f, i, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), _sig(a[:, 2 * H:3 * H])
-    g = _sig(a[:, 3 * H:]) if variant == "sigmoid_candidate" else np.tanh(a[:, 3 * H:])
-    c = (c_prev if variant == "no_forget_gate" else f * c_prev) + i * g
-    h = o * c if variant == "missing_tanh_on_c" else o * np.tanh(c)
+    h, c, _ = cell_forward_np(*(ctx[k] for k in ("x", "h_prev", "c_prev", "W", "b")), variant=variant)
     return {"h": h, "c": c}
 
 
