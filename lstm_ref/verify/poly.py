@@ -8,6 +8,13 @@ plain Python integers: a monomial ∏ s_k^{e_k} is packed into one integer
 Σ e_k 2^{16k}, so multiplying two monomials is adding two integers. The
 expression DAG is walked once, each distinct subexpression expanded once.
 
+An :class:`Expander` keeps that memo (SymPy subexpression -> expanded form)
+across calls, for one fixed or first-come variable order, so the entries of
+one gradient reuse each other's shared subtrees (``prove`` makes one per
+gradient and compares the two sides' canonical forms). The memo is a pure
+function of immutable SymPy nodes: it saves work and never changes a result.
+Sums are accumulated in place, linear in their number of terms.
+
 It is exact (integer and rational coefficients, no floating point): the
 polynomial is zero iff every coefficient cancels.
 """
@@ -19,7 +26,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
-__all__ = ["SparsePoly", "expand_sparse", "NotPolynomial"]
+__all__ = ["SparsePoly", "Expander", "expand_sparse", "NotPolynomial"]
 
 _BITS = 16                       # bits per exponent in a packed monomial
 _MAX_DEGREE = (1 << _BITS) - 1   # total degree bound that rules out carries
@@ -61,31 +68,117 @@ class SparsePoly(NamedTuple):
         return sp.Add(*out)
 
 
-def _add(p, q):
-    r = dict(p[0])
-    for m, c in q[0].items():
-        v = r.get(m, 0) + c
+def _add_into(r, terms):
+    """r += terms, in place (r is a fresh dict owned by the caller)."""
+    get, pop = r.get, r.pop
+    for m, c in terms.items():
+        v = get(m, 0) + c
         if v:
             r[m] = v
         else:
-            r.pop(m, None)
-    return r, max(p[1], q[1])
+            pop(m, None)
 
 
 def _mul(p, q):
-    if len(p[0]) > len(q[0]):
-        p, q = q, p
+    """Product of two (terms, degree) pairs; the operands are not modified."""
+    pt, qt = p[0], q[0]
     deg = p[1] + q[1]
     if deg > _MAX_DEGREE:
         raise NotPolynomial(f"degree {deg} exceeds {_MAX_DEGREE}")
+    if len(pt) > len(qt):
+        pt, qt = qt, pt
+    if not pt:
+        return {}, 0
+    if len(pt) == 1:                     # a monomial times a polynomial: no collisions
+        (m1, c1), = pt.items()
+        if c1 == 1:
+            return ({m1 + m: c for m, c in qt.items()} if m1 else qt), deg
+        return {m1 + m: c1 * c for m, c in qt.items()}, deg
     r = {}
     get = r.get
-    qi = list(q[0].items())
-    for m1, c1 in p[0].items():
+    qi = list(qt.items())
+    for m1, c1 in pt.items():
         for m2, c2 in qi:
             m = m1 + m2                  # x^a · x^b = x^(a+b): exponents add
             r[m] = get(m, 0) + c1 * c2
     return {m: c for m, c in r.items() if c}, deg
+
+
+class Expander:
+    """Expand many expressions over one variable order, sharing the work.
+
+    Every distinct subexpression is expanded once and remembered (``memo``) for
+    as long as the expander lives, so the entries of one gradient — which share
+    the same forward atoms and the same node derivatives — do not expand their
+    common subtrees again. The memo is a pure function of the (immutable)
+    SymPy subexpression and the variable order: it can only save work, never
+    change a result. A failed expansion (:class:`NotPolynomial`) stores
+    nothing for the subexpression that failed.
+
+    Parameters
+    ----------
+    symbols : sequence of Symbol, optional
+        The variables, in packing order; expressions must be polynomials in
+        them. If omitted, every symbol met gets the next free exponent field,
+        in order of first encounter (results are then compared with each
+        other, e.g. ``expand(a).terms == expand(b).terms``, which holds iff
+        a − b expands to 0).
+    """
+
+    def __init__(self, symbols=None):
+        self._open = symbols is None
+        self._symbols = [] if symbols is None else list(symbols)
+        self._index = {s: 1 << (_BITS * k) for k, s in enumerate(self._symbols)}
+        self.memo = {}
+
+    @property
+    def symbols(self) -> tuple:
+        return tuple(self._symbols)
+
+    def __call__(self, expr) -> SparsePoly:
+        """The canonical expanded form of ``expr`` (see :func:`expand_sparse`)."""
+        return SparsePoly(self._conv(sp.sympify(expr))[0], self.symbols)
+
+    def _bit(self, s):
+        bit = self._index.get(s)
+        if bit is None:
+            if not self._open:
+                raise NotPolynomial(f"symbol {s} not among the variables")
+            bit = self._index[s] = 1 << (_BITS * len(self._symbols))
+            self._symbols.append(s)
+        return bit
+
+    def _conv(self, e):
+        """(terms, total-degree bound) of e; the returned dict must not be mutated."""
+        memo = self.memo
+        hit = memo.get(e)
+        if hit is not None:
+            return hit
+        if e.is_Symbol:
+            r = ({self._bit(e): 1}, 1)
+        elif e.is_Integer:
+            r = ({0: int(e)} if e != 0 else {}, 0)
+        elif e.is_Rational:
+            r = ({0: Fraction(int(e.p), int(e.q))}, 0)
+        elif e.is_Add:
+            terms, deg = {}, 0           # accumulate in place: linear in the number of terms
+            for a in e.args:
+                t, d = self._conv(a)
+                _add_into(terms, t)
+                deg = max(deg, d)
+            r = (terms, deg)
+        elif e.is_Mul:
+            r = ({0: 1}, 0)
+            for a in e.args:
+                r = _mul(r, self._conv(a))
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            base, r = self._conv(e.base), ({0: 1}, 0)
+            for _ in range(int(e.exp)):
+                r = _mul(r, base)
+        else:
+            raise NotPolynomial(f"not a polynomial: {type(e).__name__} {str(e)[:80]}")
+        memo[e] = r
+        return r
 
 
 def expand_sparse(expr, symbols=None) -> SparsePoly:
@@ -110,40 +203,14 @@ def expand_sparse(expr, symbols=None) -> SparsePoly:
     Equations
     ---------
     (Σ_a c_a x^a)(Σ_b d_b x^b) = Σ_{a,b} c_a d_b x^{a+b}
+
+    Notes
+    -----
+    To expand many related expressions (the entries of one gradient), use one
+    :class:`Expander` over their common variables: shared subexpressions are
+    then expanded once for all of them.
     """
     expr = sp.sympify(expr)
     if symbols is None:
         symbols = sorted(expr.free_symbols, key=str)
-    symbols = tuple(symbols)
-    index = {s: 1 << (_BITS * k) for k, s in enumerate(symbols)}
-    memo = {}
-
-    def conv(e):
-        hit = memo.get(e)
-        if hit is not None:
-            return hit
-        if e.is_Symbol:
-            if e not in index:
-                raise NotPolynomial(f"symbol {e} not among the variables")
-            r = ({index[e]: 1}, 1)
-        elif e.is_Integer:
-            r = ({0: int(e)} if e != 0 else {}, 0)
-        elif e.is_Rational:
-            r = ({0: Fraction(int(e.p), int(e.q))}, 0)
-        elif e.is_Add:
-            r = ({}, 0)
-            for a in e.args:
-                r = _add(r, conv(a))
-        elif e.is_Mul:
-            r = ({0: 1}, 0)
-            for a in e.args:
-                r = _mul(r, conv(a))
-        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
-            base, r = conv(e.base), ({0: 1}, 0)
-            for _ in range(int(e.exp)):
-                r = _mul(r, base)
-        else:
-            raise NotPolynomial(f"not a polynomial: {type(e).__name__} {str(e)[:80]}")
-        memo[e] = r
-        return r
-    return SparsePoly(conv(expr)[0], symbols)
+    return Expander(symbols)(expr)

@@ -45,7 +45,7 @@ import sympy as sp
 from .chain import LocalGraph, local_graph, node_derivative
 from .forward import SymbolicCell, SymbolicSequence
 from .numeric import Program
-from .poly import NotPolynomial, expand_sparse
+from .poly import Expander, NotPolynomial, expand_sparse
 from .symbols import Tanh, sigma
 
 __all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "MODES", "DIGITS", "TOL",
@@ -246,6 +246,18 @@ def _has_residue(e):
             return True
         stack.extend(node.args)
     return False
+
+
+def _entry_equal(hand, theirs, expand) -> bool:
+    """Does hand − theirs expand to 0? Both sides are expanded separately by the
+    :class:`.poly.Expander` shared by all entries of the gradient (so common
+    subtrees, e.g. of SymPy's node-by-node derivative, are expanded once) and
+    their canonical forms compared: equal iff the difference is the zero
+    polynomial."""
+    try:
+        return expand(hand).terms == expand(theirs).terms
+    except NotPolynomial:
+        return _expands_to_zero(hand - theirs)
 
 
 def _expands_to_zero(e) -> bool:
@@ -477,7 +489,8 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     hand_eval = _evaluator(hand_a)
 
     if method == "exact":
-        bad = [k for k in range(n) if not _expands_to_zero(hand_a[k] - theirs[k])]
+        expand = Expander()     # one memo for all entries: they share subexpressions
+        bad = [k for k in range(n) if not _entry_equal(hand_a[k], theirs[k], expand)]
         if bad:
             diff = hand_a - theirs
             msg = _counterexample(name, f"exact check: hand − SymPy is a nonzero polynomial in "
