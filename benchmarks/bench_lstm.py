@@ -156,7 +156,7 @@ def run_ref(x, h0, c0, W, b, dh, work=None):
 
 #: The matrix products of lstm_ref.sequence, as gemm_floor replays them (stored in the JSON).
 GEMM_FLOOR_DOC = [
-    "forward, once:      x.reshape(T*B, D) @ W_x.T -> gates.reshape(T*B, 4H)",
+    "forward, once:      x.reshape(T*B, D) @ W_x.T -> gates.reshape(T*B, 4H)  (lstm_ref: row-scaled copy of W, same layout)",
     "forward, T times:   h_all[t] @ W_h.T -> rec (B, 4H)",
     "backward, T-1 times: da[t+1] @ W_h -> dh_t (B, H)",
     "backward, once:     da[0] @ W_h -> dh0 (B, H)",
@@ -172,7 +172,10 @@ def gemm_floor(x, h0, c0, W, b, dh):
     The products and their operands, read from ``lstm_ref/sequence.py`` (their
     docstrings list them as "GEMMs performed"), with ``W_h = W[:, :H]`` and
     ``W_x = W[:, H:]`` the column VIEWS that ``split_weight`` returns (strided,
-    not copied, so the replay passes BLAS the same leading dimension H+D)::
+    not copied, so the replay passes BLAS the same leading dimension H+D).
+    The forward pass multiplies by ``W_s = -k * W``, a row-scaled copy of ``W``
+    with the same shape and layout (its column views have the same strides), so
+    the replay uses ``W``'s views; the scaling itself is elementwise work::
 
         lstm_forward
           once      x.reshape(T*B, D) @ W_x.T      -> gates.reshape(T*B, 4H)  (out=)

@@ -20,6 +20,8 @@ from typing import Callable
 
 import numpy as np
 
+from .agree import rel_err
+
 __all__ = ["Mistake", "Verdict", "ExerciseFailed", "check_softmax_ce_grad", "check_mse_grad",
            "check_dW_v", "check_cell_forward", "check_cell_backward", "check_sequence_backward", "check_exercise",
            "EXERCISES", "MISTAKES"]
@@ -106,11 +108,6 @@ def _close(a, b):
     return a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=ATOL)
 
 
-def _rel(a, b):
-    scale = max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-300)
-    return float(np.max(np.abs(a - b)) / scale)
-
-
 def _judge(exercise, out, correct, mistakes, ctx, expect):
     fields = tuple(correct)
     got = _fields(out, fields)
@@ -127,7 +124,7 @@ def _judge(exercise, out, correct, mistakes, ctx, expect):
             return _finish(exercise, False, diag, msg, expect)
     # 2. correct?
     if all(_close(got[k], correct[k]) for k in fields):
-        worst = max(_rel(got[k], correct[k]) for k in fields)
+        worst = max(rel_err(got[k], correct[k]) for k in fields)
         return _finish(exercise, True, "correct",
                        f"correct ({', '.join(fields)} match, rel_err={worst:.1e})", expect)
     # 3. a known mistake?
@@ -138,7 +135,7 @@ def _judge(exercise, out, correct, mistakes, ctx, expect):
     bad = [k for k in fields if not _close(got[k], correct[k])]
     return _finish(exercise, False, "unknown",
                    "wrong, and not a mistake this checker knows: "
-                   + ", ".join(f"{k} rel_err={_rel(got[k], correct[k]):.1e}" for k in bad), expect)
+                   + ", ".join(f"{k} rel_err={rel_err(got[k], correct[k]):.1e}" for k in bad), expect)
 
 
 def _finish(exercise, ok, diag, msg, expect):

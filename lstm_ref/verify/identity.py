@@ -12,17 +12,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .prove import FormulaMismatch
+from .prove import FormulaMismatch, _as_matrix
 
 __all__ = ["identity"]
-
-
-def _as_matrix(value, what):
-    if isinstance(value, sp.MatrixBase):
-        return sp.Matrix(value)
-    if isinstance(value, (sp.Expr, int, float)):
-        return sp.Matrix([[sp.sympify(value)]])
-    raise TypeError(f"{what}: expected a sympy Matrix or expression, got {type(value).__name__}")
 
 
 def _is_zero(e) -> bool:
