@@ -16,6 +16,7 @@ later argument must agree with it.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Iterable
 
@@ -67,13 +68,27 @@ def check_int(name: str, a: Any) -> np.ndarray:
     return a
 
 
-def check_finite(name: str, a: np.ndarray) -> np.ndarray:
-    """Raise ValueError if ``a`` holds NaN or +-Inf; return it.
+def _all_finite(a: np.ndarray) -> bool:
+    """True iff every entry of the float array ``a`` is finite.
 
-    ``min`` and ``max`` propagate NaN and are finite exactly when every entry
-    is, so two reductions suffice (no boolean temporary of the size of ``a``).
+    Fast path, one pass through BLAS: a NaN or Inf makes the sum of squares
+    ``a . a`` NaN or Inf. So does overflow of finite entries above ~1e154
+    (float64) or ~1e19 (float32); only then are ``min`` and ``max`` consulted,
+    which propagate NaN and are finite exactly when every entry is.
     """
-    if a.size and not (np.isfinite(a.min()) and np.isfinite(a.max())):
+    if a.size == 0:
+        return True
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        v = a.ravel(order="K")  # a view
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.dot(v, v)):
+                return True
+    return bool(np.isfinite(a.min()) and np.isfinite(a.max()))
+
+
+def check_finite(name: str, a: np.ndarray) -> np.ndarray:
+    """Raise ValueError if ``a`` holds NaN or +-Inf; return it."""
+    if not _all_finite(a):
         bad = int(a.size - np.count_nonzero(np.isfinite(a)))
         raise ValueError(
             f"{name}: expected finite values, got {bad} NaN/Inf "
@@ -161,6 +176,14 @@ def _parse_dim(token: str) -> list[tuple[int, str | None]]:
     return terms
 
 
+@functools.lru_cache(maxsize=None)
+def _parse_spec(spec: str) -> tuple[tuple[str, ...], str, tuple]:
+    """``"T B D"`` -> (tokens, "(T, B, D)", parsed dims); specs are fixed strings, so cached."""
+    tokens = tuple(spec.split())
+    pretty = "(" + ", ".join(tokens) + (",)" if len(tokens) == 1 else ")")
+    return tokens, pretty, tuple(tuple(_parse_dim(t)) for t in tokens)
+
+
 def _eval_dim(terms, sizes) -> int | None:
     total = 0
     for coef, sym in terms:
@@ -197,14 +220,12 @@ def check_shapes(*specs: tuple[str, np.ndarray, str], sizes: dict[str, int] | No
     sizes = dict(sizes or {})
     source = {k: ("the cache", None) for k in sizes}
     for name, a, spec in specs:
-        tokens = spec.split()
-        pretty = "(" + ", ".join(tokens) + (",)" if len(tokens) == 1 else ")")
+        tokens, pretty, parsed = _parse_spec(spec)
         if a.ndim != len(tokens):
             raise ValueError(
                 f"{name}: expected a {len(tokens)}-D array of shape {pretty}, "
                 f"got shape {a.shape} ({a.ndim}-D)"
             )
-        parsed = [_parse_dim(t) for t in tokens]
         # Bind unknown letters (a dimension with exactly one unknown letter
         # determines it), then compare every dimension.
         for terms, n, tok in zip(parsed, a.shape, tokens):

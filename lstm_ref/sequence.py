@@ -10,12 +10,15 @@ almost all the work is a few large matrix products (GEMMs):
   (one GEMM per step); ``dx``, ``dW`` and ``db`` are sums over all steps and
   are computed after the loop, one GEMM each over all T*B rows.
 
-The elementwise work runs in place in preallocated buffers (ufuncs with
-``out=``), so nothing of size (B, 4H) is allocated inside the time loop. In the
+The elementwise work runs in place in buffers allocated once per call, or
+never with a caller-owned :class:`SeqWorkspace` (ufuncs with ``out=``). In the
 backward pass, every factor of :math:`\delta a_t` that does not depend on the
 recurrence (such as :math:`c_{t-1} \odot f_t(1-f_t)`) is computed for a block
 of steps before the loop reaches it; the loop itself only carries
-:math:`\delta h_t` and :math:`\delta c_t`.
+:math:`\delta h_t` and :math:`\delta c_t`. Those factors are computed
+gate-major, each gate a contiguous (B, H) block: NumPy's elementwise loops run
+several times slower on the strided (B, H) column blocks of a (B, 4H) array,
+while a transposing copy costs about one contiguous pass.
 """
 
 from __future__ import annotations
@@ -76,22 +79,43 @@ class SeqGrads(NamedTuple):
 class SeqWorkspace(NamedTuple):
     """Preallocated buffers that :func:`lstm_forward` and :func:`lstm_backward` can reuse.
 
-    Large arrays that are allocated afresh on every call cost page faults on
-    first touch, which for big (T, B, 4H) buffers can exceed the elementwise
-    work of the whole pass. A training loop (or a benchmark) creates one
-    workspace with :func:`lstm_workspace` and passes it as ``work=`` to every
-    call. Nothing is hidden: the caller owns the buffers, and the arrays a
-    call returns (``h``, ``c``, the cache, ``dx``, ``dW``) ALIAS them, so the
-    next call with the same workspace overwrites them.
+    Every array either pass needs, from the (T, B, 4H) gates down to the
+    (B, H) scratch of one step. Arrays that are allocated afresh on every call
+    cost page faults on first touch, which for the big buffers can exceed the
+    elementwise work of the whole pass. A training loop (or a benchmark)
+    creates one workspace with :func:`lstm_workspace` and passes it as
+    ``work=`` to every call. Nothing is hidden: the caller owns the buffers,
+    and the arrays a call returns (``h``, ``c``, the cache, ``dx``, ``dW``,
+    ``db``, ``dh0``, ``dc0``) ALIAS them, so the next call with the same
+    workspace overwrites them.
+
+    ``n`` below is the number of steps the backward pass handles as one block
+    (see ``_step_blocks``): all T when B*4H is small, 1 when it is large.
     """
 
-    h_all: np.ndarray  #: (T+1, B, H)
-    c_all: np.ndarray  #: (T+1, B, H)
-    gates: np.ndarray  #: (T, B, 4H)
+    # forward: outputs and cache
+    h_all: np.ndarray  #: (T+1, B, H) h0, h_1, ..., h_T
+    c_all: np.ndarray  #: (T+1, B, H) c0, c_1, ..., c_T
+    gates: np.ndarray  #: (T, B, 4H) [f, i, o, g] of every step
     tanh_c: np.ndarray  #: (T, B, H)
-    da: np.ndarray  #: (T, B, 4H) backward scratch: dJ/da_t of every step
+    # forward: scratch
+    W_s: np.ndarray  #: (4H, H+D) the row-scaled copy -k W of the weight
+    rec: np.ndarray  #: (B, 4H) the recurrent part of one step's pre-activation
+    ig: np.ndarray  #: (B, H) i_t * g_t of one step
+    # backward: outputs
+    da: np.ndarray  #: (T, B, 4H) dJ/da_t of every step
     dx: np.ndarray  #: (T, B, D)
     dW: np.ndarray  #: (4H, H+D)
+    db: np.ndarray  #: (4H,)
+    dh0: np.ndarray  #: (B, H)
+    dc: np.ndarray  #: (B, H) the running dJ/dc_t; dJ/dc_0 at the end
+    # backward: scratch
+    gates_gm: np.ndarray  #: (4, n, B, H) one block's gates, gate-major
+    factors_gm: np.ndarray  #: (4, n, B, H) one block's local factors, gate-major
+    dh_to_dc: np.ndarray  #: (n, B, H) one block's o (1 - tanh^2 c_t)
+    db_block: np.ndarray  #: (4H,) one block's share of db
+    dh_t: np.ndarray  #: (B, H) the total dJ/dh_t of one step
+    tmp: np.ndarray  #: (B, H)
 
 
 def lstm_workspace(T: int, B: int, D: int, H: int, *, dtype=np.float64) -> SeqWorkspace:
@@ -113,30 +137,46 @@ def lstm_workspace(T: int, B: int, D: int, H: int, *, dtype=np.float64) -> SeqWo
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype: expected float32 or float64, got {dtype}")
-    shapes = _workspace_shapes(T, B, D, H)
-    return SeqWorkspace(**{k: np.empty(shape, dtype) for k, shape in shapes.items()})
+    return _buffers(None, SeqWorkspace._fields, T, B, D, H, dtype)
 
 
 def _workspace_shapes(T, B, D, H):
-    return dict(h_all=(T + 1, B, H), c_all=(T + 1, B, H), gates=(T, B, 4 * H), tanh_c=(T, B, H),
-                da=(T, B, 4 * H), dx=(T, B, D), dW=(4 * H, H + D))
+    n = _step_blocks(T, B, H)[0].stop  # steps per backward block
+    return dict(
+        h_all=(T + 1, B, H), c_all=(T + 1, B, H), gates=(T, B, 4 * H), tanh_c=(T, B, H),
+        W_s=(4 * H, H + D), rec=(B, 4 * H), ig=(B, H),
+        da=(T, B, 4 * H), dx=(T, B, D), dW=(4 * H, H + D), db=(4 * H,), dh0=(B, H), dc=(B, H),
+        gates_gm=(4, n, B, H), factors_gm=(4, n, B, H), dh_to_dc=(n, B, H), db_block=(4 * H,),
+        dh_t=(B, H), tmp=(B, H),
+    )
 
 
-def _check_work(work, T, B, D, H, dtype, fields):
-    """ValueError/TypeError unless ``work`` fits these sizes and dtype."""
-    _v.check_type("work", work, SeqWorkspace)
+def _buffers(work, fields, T, B, D, H, dtype) -> SeqWorkspace:
+    """The named buffers: from ``work`` (checked against the sizes and dtype) or freshly allocated.
+
+    Returns a SeqWorkspace whose other fields are None.
+    """
     shapes = _workspace_shapes(T, B, D, H)
-    for k in fields:
-        buf = getattr(work, k)
-        if buf.shape != shapes[k]:
-            raise ValueError(f"work.{k}: expected shape {shapes[k]} for (T, B, D, H) = "
-                             f"({T}, {B}, {D}, {H}), got {buf.shape}")
-        if buf.dtype != dtype:
-            raise TypeError(f"work.{k}: expected dtype {dtype} (the dtype of x), got {buf.dtype}")
+    if work is None:
+        bufs = {k: np.empty(shapes[k], dtype) for k in fields}
+    else:
+        _v.check_type("work", work, SeqWorkspace)
+        bufs = {}
+        for k in fields:
+            buf = getattr(work, k)
+            if buf.shape != shapes[k]:
+                raise ValueError(f"work.{k}: expected shape {shapes[k]} for (T, B, D, H) = "
+                                 f"({T}, {B}, {D}, {H}), got {buf.shape}")
+            if buf.dtype != dtype:
+                raise TypeError(f"work.{k}: expected dtype {dtype} (the dtype of x), got {buf.dtype}")
+            bufs[k] = buf
+    return SeqWorkspace(**{k: bufs.get(k) for k in SeqWorkspace._fields})
 
 
-def _activate_gates_inplace(u: np.ndarray, k: np.ndarray) -> None:
+def _activate_gates_inplace(u: np.ndarray, g: np.ndarray, k: np.ndarray) -> None:
     """Turn u = -k * [a_f, a_i, a_o, a_g] (B, 4H) into [f, i, o, g] in place.
+
+    ``g`` is the candidate block ``u[:, 3H:]`` (a view); ``k`` (4H,) the scale.
 
     sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1, so with
     k = 1 on the three sigmoid gates and k = 2 on the candidate, every gate is
@@ -147,11 +187,10 @@ def _activate_gates_inplace(u: np.ndarray, k: np.ndarray) -> None:
     exp(u) overflows to +inf for very negative a; then k / (1 + inf) = 0 is
     the correct limit (the caller silences the harmless overflow flag).
     """
-    H = u.shape[1] // 4
     np.exp(u, out=u)  # exp(-k a)
     u += 1  # 1 + exp(-k a)
     np.divide(k, u, out=u)  # k / (1 + exp(-k a)):  sigma for f, i, o; 2 sigma(2 a_g) for g
-    u[:, 3 * H :] -= 1  # g = 2 sigma(2 a_g) - 1 = tanh(a_g)
+    g -= 1  # g = 2 sigma(2 a_g) - 1 = tanh(a_g)
 
 
 def _tanh_via_exp(c: np.ndarray, out: np.ndarray) -> None:
@@ -172,38 +211,52 @@ def _tanh_via_exp(c: np.ndarray, out: np.ndarray) -> None:
 _TANH_VIA_EXP_MIN = 4096
 
 
-#: Block size (elements of da) for the backward's local factors: 64K entries.
-_CHUNK_ELEMENTS = 1 << 16
+#: Steps are processed in blocks of about this many elements of a (B, 4H)
+#: gate array (64K entries): all T steps at once when B*4H is small (few NumPy
+#: calls), one step at a time when it is large (the block stays in cache).
+_BLOCK_ELEMENTS = 1 << 16
 
 
-def _local_factors(da, dh_to_dc, gates, c_prev, tanh_c) -> None:
+def _step_blocks(T: int, B: int, H: int) -> list[slice]:
+    """Consecutive blocks of steps covering 0..T-1, each about _BLOCK_ELEMENTS of (B, 4H) data.
+
+    Slices, not ranges: ``a[block]`` must be a view (a range would index by
+    copy).
+    """
+    n = min(T, max(1, _BLOCK_ELEMENTS // (B * 4 * H)))
+    return [slice(t0, min(T, t0 + n)) for t0 in range(0, T, n)]
+
+
+def _local_factors(F, dh_to_dc, S, c_prev, tanh_c) -> None:
     """Fill the step-local factors of the backward pass for a block of steps.
 
     In the backward equations
-        da_f = dc * c_prev * f (1 - f)        da_i = dc * g * i (1 - i)
-        da_o = dh * tanh_c * o (1 - o)        da_g = dc * i * (1 - g^2)
+        da_f = dc * c_prev f (1 - f)        da_i = dc * g i (1 - i)
+        da_o = dh * tanh_c o (1 - o)        da_g = dc * i (1 - g^2)
         dc   = dh * o (1 - tanh_c^2) + dc_next
     everything except dh_t and dc_t is known once the forward pass is done.
     These factors (derivatives written through the stored activations) are
     computed here for a block of steps at once; the time loop then only
     multiplies them by the recurrent quantities dh_t and dc_t.
-    Shapes: da (n, B, 4H), dh_to_dc / c_prev / tanh_c (n, B, H), gates (n, B, 4H).
+
+    Gate-major layout: S holds the gates [f, i, o, g] and F receives the four
+    factors, each as a contiguous (n, B, H) block (NumPy's elementwise loops
+    are several times slower on the strided (B, H) column blocks of a (B, 4H)
+    array). Shapes: F, S (4, n, B, H); dh_to_dc, c_prev, tanh_c (n, B, H).
     """
-    H = tanh_c.shape[-1]
-    s = gates[..., : 3 * H]  # f, i, o
-    np.subtract(1, s, out=da[..., : 3 * H])
-    da[..., : 3 * H] *= s  # sigma' = s (1 - s)
-    f, i, o, g = split_gates(gates)
-    da_f, da_i, da_o, da_g = split_gates(da)
-    da_f *= c_prev  # dJ/da_f = dc * [c_prev f (1 - f)]
-    da_i *= g  # dJ/da_i = dc * [g i (1 - i)]
-    da_o *= tanh_c  # dJ/da_o = dh * [tanh(c) o (1 - o)]
-    np.multiply(g, g, out=da_g)
-    np.subtract(1, da_g, out=da_g)
-    da_g *= i  # dJ/da_g = dc * [i (1 - g^2)]
+    f, i, o, g = S
+    F_f, F_i, F_o, F_g = F
+    np.subtract(1, S[:3], out=F[:3])
+    F[:3] *= S[:3]  # sigma' = s (1 - s) for f, i, o
+    F_f *= c_prev  # da_f = dc * [c_prev f (1 - f)]
+    F_i *= g  # da_i = dc * [g i (1 - i)]
+    F_o *= tanh_c  # da_o = dh * [tanh(c) o (1 - o)]
+    np.multiply(g, g, out=F_g)
+    np.subtract(1, F_g, out=F_g)
+    F_g *= i  # da_g = dc * [i (1 - g^2)]
     np.multiply(tanh_c, tanh_c, out=dh_to_dc)
     np.subtract(1, dh_to_dc, out=dh_to_dc)
-    dh_to_dc *= o  # dJ/dc_t gets dh * [o (1 - tanh^2 c_t)]
+    dh_to_dc *= o  # dc_t gets dh * [o (1 - tanh^2 c_t)]
 
 
 def lstm_forward(x, h0, c0, W, b, *, work=None):
@@ -261,27 +314,23 @@ def lstm_forward(x, h0, c0, W, b, *, work=None):
     )
     T, B, D, H = sz["T"], sz["B"], sz["D"], sz["H"]
     dtype = x.dtype
-    if work is None:
-        h_all = np.empty((T + 1, B, H), dtype)  # h_all[t] = h_{t-1} of step t
-        c_all = np.empty((T + 1, B, H), dtype)
-        tanh_c = np.empty((T, B, H), dtype)
-        gates = np.empty((T, B, 4 * H), dtype)
-    else:  # the caller's buffers (see SeqWorkspace)
-        _check_work(work, T, B, D, H, dtype, ("h_all", "c_all", "gates", "tanh_c"))
-        h_all, c_all, gates, tanh_c = work.h_all, work.c_all, work.gates, work.tanh_c
+    # The caller's buffers (see SeqWorkspace), or fresh ones.
+    buf = _buffers(work, ("h_all", "c_all", "gates", "tanh_c", "W_s", "rec", "ig"), T, B, D, H, dtype)
+    h_all, c_all = buf.h_all, buf.c_all  # (T+1, B, H): h_all[t] = h_{t-1} of step t
+    gates, tanh_c = buf.gates, buf.tanh_c  # (T, B, 4H), (T, B, H)
+    rec, ig = buf.rec, buf.ig  # (B, 4H) W_h h_{t-1} and (B, H) i_t g_t of the current step
     h_all[0] = h0
     c_all[0] = c0
-    rec = np.empty((B, 4 * H), dtype)  # W_h h_{t-1} of the current step
-    ig = np.empty((B, H), dtype)  # i_t * g_t
 
     # Fold the activation scale -k into the rows of W and b (k = 1 for the
     # sigma gates, 2 for the tanh candidate): the GEMMs then deliver u = -k a
     # directly, saving one pass over every (B, 4H) block.
     k = np.ones(4 * H, dtype)  # activation scale: 1 for sigma gates, 2 for tanh
     k[3 * H :] = 2
-    W_s = W * -k[:, None]  # (4H, H+D) scaled copy, same layout as W
+    W_s = np.multiply(W, -k[:, None], out=buf.W_s)  # (4H, H+D) scaled copy, same layout as W
     b_s = b * -k  # (4H,)
     W_hs, W_xs = split_weight(W_s, H)  # (4H, H), (4H, D) views
+    W_hs_T = W_hs.T  # (H, 4H) view
     tanh_inplace = _tanh_via_exp if B * H >= _TANH_VIA_EXP_MIN else (lambda c, out: np.tanh(c, out=out))
 
     # GEMM 1: the input part -k (W_x x_t + b) of every pre-activation, all steps at once.
@@ -291,20 +340,20 @@ def lstm_forward(x, h0, c0, W, b, *, work=None):
     f_all, i_all, o_all, g_all = split_gates(gates)  # (T, B, H) views, filled step by step
 
     with np.errstate(over="ignore"):  # exp(-k a) -> inf is harmless, see above
-        for t in range(T):
-            u = gates[t]  # (B, 4H), holds -k (W_x x_t + b)
-            # GEMM 2: u_t = -k a_t = -k (W_x x_t + b + W_h h_{t-1})
-            np.matmul(h_all[t], W_hs.T, out=rec)
+        # One view of each array per step (u = gates[t], f = f_all[t], ..., h = h_all[t+1]).
+        steps = zip(gates, f_all, i_all, o_all, g_all, c_all[:-1], c_all[1:], tanh_c, h_all[:-1], h_all[1:])
+        for u, f, i, o, g, c_prev, c, tanh_c_t, h_prev, h in steps:
+            # GEMM 2: u_t = -k a_t = -k (W_x x_t + b + W_h h_{t-1}); u holds -k (W_x x_t + b)
+            np.matmul(h_prev, W_hs_T, out=rec)
             u += rec
-            _activate_gates_inplace(u, k)  # u now holds [f, i, o, g]
+            _activate_gates_inplace(u, g, k)  # u (so f, i, o, g) now holds the gates
             # c_t = f * c_{t-1} + i * g
-            c = c_all[t + 1]
-            np.multiply(f_all[t], c_all[t], out=c)
-            np.multiply(i_all[t], g_all[t], out=ig)
+            np.multiply(f, c_prev, out=c)
+            np.multiply(i, g, out=ig)
             c += ig
             # h_t = o * tanh(c_t)
-            tanh_inplace(c, tanh_c[t])
-            np.multiply(o_all[t], tanh_c[t], out=h_all[t + 1])
+            tanh_inplace(c, tanh_c_t)
+            np.multiply(o, tanh_c_t, out=h)
 
     cache = SeqCache(x=x, h_all=h_all, c_all=c_all, gates=gates, tanh_c=tanh_c, W=W)
     return h_all[1:], c_all[1:], cache
@@ -346,7 +395,7 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None, work=None) -> Se
     3. once: ``da.reshape(T*B, 4H).T @ h_all[:-1].reshape(T*B, H)`` -> ``dW[:, :H]``;
     4. once: ``da.reshape(T*B, 4H).T @ x.reshape(T*B, D)`` -> ``dW[:, H:]``;
 
-    and ``db = da.reshape(T*B, 4H).sum(0)``.
+    and ``db``, the sum of ``da`` over steps and rows, accumulated block by block.
 
     Parameters
     ----------
@@ -361,8 +410,8 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None, work=None) -> Se
     dc_T : ndarray, shape (B, H), optional
         Gradient for the final cell state :math:`c_T`; default zero.
     work : SeqWorkspace, optional
-        Buffers to reuse (from :func:`lstm_workspace`); the returned ``dx``
-        and ``dW`` alias them. Default: fresh arrays.
+        Buffers to reuse (from :func:`lstm_workspace`); every returned array
+        aliases them. Default: fresh arrays.
 
     Returns
     -------
@@ -382,54 +431,60 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None, work=None) -> Se
     dtype = x.dtype
     W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
 
-    f = split_gates(gates).f  # (T, B, H) forget gates, a view
-    if work is None:
-        da = np.empty((T, B, 4 * H), dtype)  # (T, B, 4H) local factors, then dJ/da_t
-        dx = np.empty((T, B, D), dtype)  # (T, B, D)
-        dW = np.empty((4 * H, H + D), dtype)  # (4H, H+D)
-    else:  # the caller's buffers (see SeqWorkspace)
-        _check_work(work, T, B, D, H, dtype, ("da", "dx", "dW"))
-        da, dx, dW = work.da, work.dx, work.dW
+    # The caller's buffers (see SeqWorkspace), or fresh ones.
+    buf = _buffers(work, ("da", "dx", "dW", "db", "dh0", "dc", "gates_gm", "factors_gm", "dh_to_dc",
+                          "db_block", "dh_t", "tmp"), T, B, D, H, dtype)
+    da, dx, dW, db = buf.da, buf.dx, buf.dW, buf.db  # (T, B, 4H), (T, B, D), (4H, H+D), (4H,)
+    dh_t, dc, tmp = buf.dh_t, buf.dc, buf.tmp  # (B, H) total dJ/dh_t, running dJ/dc_t, scratch
     da4 = da.reshape(T, B, 4, H)  # (T, B, 4, H) view, gate axis explicit
-    da_fi, da_o, da_g = da4[:, :, 0:2], da4[:, :, 2], da4[:, :, 3]  # views
-    dh_t = np.empty((B, H), dtype)  # (B, H) total dJ/dh_t
-    dc = np.zeros((B, H), dtype) if dc_T is None else dc_T.copy()  # (B, H) running dJ/dc_t
-    dc_b = dc[:, None, :]  # (B, 1, H) view of dc, broadcasts over the f and i slots
-    tmp = np.empty((B, H), dtype)  # (B, H) scratch
+    gates4 = gates.reshape(T, B, 4, H)  # (T, B, 4, H) view
+    blocks = _step_blocks(T, B, H)
+    n = blocks[0].stop  # steps per block
+    S, F = buf.gates_gm, buf.factors_gm  # (4, n, B, H) gates [f, i, o, g] and local factors, gate-major
+    dh_to_dc = buf.dh_to_dc  # (n, B, H) factor o (1 - tanh^2 c_t) of a block
+    db[...] = 0
+    if dc_T is None:
+        dc[...] = 0
+    else:
+        np.copyto(dc, dc_T)
 
-    # Steps are processed in blocks of `chunk` steps (all T at once for small
-    # B*H, one step at a time for large ones) so the factors of a block are
-    # still in cache when the loop uses them.
-    chunk = min(T, max(1, _CHUNK_ELEMENTS // (B * 4 * H)))
-    dh_to_dc = np.empty((chunk, B, H), dtype)  # (chunk, B, H) factor o (1 - tanh^2 c_t) of a block
-    for t in range(T - 1, -1, -1):
-        if t == T - 1 or (t + 1) % chunk == 0:  # entering the block [t0, t] from above
-            t0 = (t // chunk) * chunk
-            block = slice(t0, t + 1)
-            _local_factors(da[block], dh_to_dc[: t + 1 - t0], gates[block], c_all[:-1][block], tanh_c[block])
+    da_next = None  # da_{t+1}; nothing arrives from step T+1
+    for block in reversed(blocks):
+        n = block.stop - block.start
+        S_b, F_b, dh_to_dc_b = S[:, :n], F[:, :n], dh_to_dc[:n]
+        np.copyto(S_b, gates4[block].transpose(2, 0, 1, 3))  # gate-major copy of the block's gates
+        _local_factors(F_b, dh_to_dc_b, S_b, c_all[block], tanh_c[block])  # c_all[t] = c_{t-1}
+        steps = zip(da[block][::-1], da4[block][::-1], dh[block][::-1], S_b[0][::-1], dh_to_dc_b[::-1],
+                    F_b.transpose(1, 0, 2, 3)[::-1])
+        for da_t, da_t4, dh_up, f, dh_to_dc_t, F_t in steps:  # t = block.stop - 1, ..., block.start
+            # Hidden state: dJ/dh_t = upstream + W_h^T da_{t+1} (h_t feeds a_{t+1}).
+            if da_next is None:  # t = T: only the upstream (and an optional dh_T)
+                np.copyto(dh_t, dh_up)
+                if dh_T is not None:
+                    dh_t += dh_T
+            else:
+                np.matmul(da_next, W_h, out=dh_t)  # GEMM 1
+                dh_t += dh_up
 
-        # Hidden state: dJ/dh_t = upstream + W_h^T da_{t+1} (h_t feeds a_{t+1}).
-        if t == T - 1:  # nothing arrives from step T+1, except an optional dh_T
-            np.copyto(dh_t, dh[t])
-            if dh_T is not None:
-                dh_t += dh_T
-        else:
-            np.matmul(da[t + 1], W_h, out=dh_t)  # GEMM 1
-            dh_t += dh[t]
+            # Cell state: dJ/dc_t = dh_t * o (1 - tanh^2 c_t) + dJ/dc_t from step t+1.
+            np.multiply(dh_t, dh_to_dc_t, out=tmp)
+            dc += tmp
 
-        # Cell state: dJ/dc_t = dh_t * o (1 - tanh^2 c_t) + dJ/dc_t from step t+1.
-        np.multiply(dh_t, dh_to_dc[t - t0], out=tmp)
-        dc += tmp
+            # Gates: the factors F_t (4, B, H) times dc_t or dh_t (see _local_factors),
+            # written into da_t's (B, 4H) row layout, which the GEMMs need.
+            np.multiply(F_t[0:2], dc, out=da_t4[:, 0:2].transpose(1, 0, 2))  # da_f = dc * c_prev f(1-f), da_i = dc * g i(1-i)
+            np.multiply(F_t[2], dh_t, out=da_t4[:, 2])  # da_o = dh * tanh(c) o(1-o)
+            np.multiply(F_t[3], dc, out=da_t4[:, 3])  # da_g = dc * i (1-g^2)
 
-        # Gates (factors times dc_t or dh_t, see _local_factors):
-        da_fi[t] *= dc_b  # da_f = dc * c_prev f(1-f),  da_i = dc * g i(1-i)
-        da_o[t] *= dh_t  # da_o = dh * tanh(c) o(1-o)
-        da_g[t] *= dc  # da_g = dc * i (1-g^2)
+            # Previous cell state: c_t = f c_{t-1} + ...  =>  dJ/dc_{t-1} = dc_t * f_t.
+            dc *= f
+            da_next = da_t
 
-        # Previous cell state: c_t = f c_{t-1} + ...  =>  dJ/dc_{t-1} = dc_t * f_t.
-        dc *= f[t]
+        # db = sum over steps and batch rows of da_t, one block at a time (while it is in cache).
+        np.add.reduce(da[block], axis=(0, 1), out=buf.db_block)
+        db += buf.db_block
 
-    dh0 = da[0] @ W_h  # (B, H)  GEMM 1 for t = 1: W_h^T da_1
+    dh0 = np.matmul(da[0], W_h, out=buf.dh0)  # (B, H)  GEMM 1 for t = 1: W_h^T da_1
     dc0 = dc  # (B, H)
 
     # Sums over all steps: one GEMM each over the T*B rows.
@@ -437,5 +492,4 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None, work=None) -> Se
     np.matmul(da2, W_x, out=dx.reshape(T * B, D))  # (T, B, D)   GEMM 2
     np.matmul(da2.T, h_all[:-1].reshape(T * B, H), out=dW[:, :H])  # GEMM 3: sum_t da_t h_{t-1}^T
     np.matmul(da2.T, x.reshape(T * B, D), out=dW[:, H:])  # GEMM 4: sum_t da_t x_t^T
-    db = da2.sum(axis=0)  # (4H,)
     return SeqGrads(dx=dx, dh0=dh0, dc0=dc0, dW=dW, db=db)

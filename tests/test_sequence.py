@@ -162,22 +162,33 @@ def test_cache_replays_the_forward_gemms():
     np.testing.assert_array_equal(cache.h_all[0], p["h0"])
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 100])
-def test_backward_blocks_of_steps_give_the_same_gradients(monkeypatch, chunk):
-    # The local factors are computed in blocks of `chunk` steps; any block
-    # size (dividing T or not) must give the same result.
+@pytest.mark.parametrize("steps", [1, 2, 3, 7, 100])
+def test_blocks_of_steps_give_the_same_results(monkeypatch, steps):
+    # The backward computes its local factors and db in blocks of `steps`
+    # steps; any block size (dividing T or not) must give the same numbers.
+    # Only db is summed in a block-dependent order.
     import lstm_ref.sequence as seq
 
     T, B, D, H = 7, 2, 3, 4
     rng, p = make_seq(T, B, D, H, seed=6)
-    _, _, cache = L.lstm_forward(**p)
     dh = rng.standard_normal((T, B, H))
     dc_T = rng.standard_normal((B, H))
-    reference = L.lstm_backward(dh, cache, dc_T=dc_T)
-    monkeypatch.setattr(seq, "_CHUNK_ELEMENTS", chunk * B * 4 * H)
-    blocked = L.lstm_backward(dh, cache, dc_T=dc_T)
+
+    def run():
+        h, c, cache = L.lstm_forward(**p)
+        return (h.copy(), c.copy()), L.lstm_backward(dh, cache, dc_T=dc_T)
+
+    (h_ref, c_ref), reference = run()
+    monkeypatch.setattr(seq, "_BLOCK_ELEMENTS", steps * B * 4 * H)
+    assert seq._step_blocks(T, B, H)[0] == slice(0, min(steps, T))
+    (h, c), blocked = run()
+    np.testing.assert_array_equal(h, h_ref)
+    np.testing.assert_array_equal(c, c_ref)
     for name, a, b in zip(reference._fields, reference, blocked):
-        np.testing.assert_array_equal(a, b, err_msg=name)
+        if name == "db":
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15, err_msg=name)
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=name)
 
 
 # ------------------------------------------------------------------ workspace
@@ -217,3 +228,65 @@ def test_workspace_of_the_wrong_size_or_dtype_is_named():
         L.lstm_workspace(4, 3, 5, 0)
     with pytest.raises(TypeError, match="dtype: expected float32 or float64, got int64"):
         L.lstm_workspace(4, 3, 5, 2, dtype=np.int64)
+
+
+def test_with_a_workspace_a_call_allocates_no_array_of_batch_size():
+    # Every (B, H) or larger buffer of either pass comes from the workspace.
+    # NumPy reports its allocations to tracemalloc; the peak of one forward +
+    # backward stays below the size of a single (B, H) array. (NumPy's own
+    # iteration buffers, up to 8192 entries per operand of a strided ufunc,
+    # are temporary and smaller than that.)
+    import tracemalloc
+
+    T, B, D, H = 2, 128, 4, 512
+    rng = np.random.default_rng(7)
+    p = L.init_lstm_params(D, H, rng)
+    x = rng.standard_normal((T, B, D))
+    h0, c0 = np.zeros((B, H)), np.zeros((B, H))
+    dh = rng.standard_normal((T, B, H))
+    ws = L.lstm_workspace(T, B, D, H)
+
+    def peak_of(fn):
+        tracemalloc.start()
+        try:
+            out = fn()
+            return tracemalloc.get_traced_memory()[1], out
+        finally:
+            tracemalloc.stop()
+
+    def call(work):
+        _, _, cache = L.lstm_forward(x, h0, c0, p.W, p.b, work=work)
+        return L.lstm_backward(dh, cache, work=work)
+
+    call(ws)  # first call: imports, caches of the validation helpers
+    peak, grads = peak_of(lambda: call(ws))
+    bh_bytes = B * H * 8
+    assert peak < bh_bytes, f"peak {peak} bytes, a (B, H) array is {bh_bytes}"
+    for name, g in zip(grads._fields, grads):
+        assert any(np.shares_memory(g, buf) for buf in ws), name
+    # without a workspace the same call does allocate them (the check can fail)
+    peak_fresh, _ = peak_of(lambda: call(None))
+    assert peak_fresh > 10 * bh_bytes
+
+
+def test_workspace_state_carried_between_chunks():
+    # Truncated BPTT carries h_T, c_T of one chunk into the next as h0, c0;
+    # with a workspace those are views of its own buffers, which the next
+    # call overwrites. The results must equal a call on fresh arrays.
+    T, B, D, H = 3, 2, 4, 5
+    rng = np.random.default_rng(11)
+    p = L.init_lstm_params(D, H, rng)
+    xs = rng.standard_normal((2, T, B, D))
+    dh = rng.standard_normal((T, B, H))
+    ws = L.lstm_workspace(T, B, D, H)
+    h, c, _ = L.lstm_forward(xs[0], np.zeros((B, H)), np.zeros((B, H)), p.W, p.b, work=ws)
+    h0, c0 = h[-1], c[-1]  # views of ws.h_all and ws.c_all
+    expected_h, expected_c, expected_cache = L.lstm_forward(xs[1], h0.copy(), c0.copy(), p.W, p.b)
+    expected = L.lstm_backward(dh, expected_cache, dh_T=h0.copy(), dc_T=c0.copy())
+    h, c, cache = L.lstm_forward(xs[1], h0, c0, p.W, p.b, work=ws)
+    np.testing.assert_array_equal(h, expected_h)
+    np.testing.assert_array_equal(c, expected_c)
+    # dh_T and dc_T that alias the workspace (here: its own h and c) are read before being overwritten
+    grads = L.lstm_backward(dh, cache, dh_T=ws.h_all[0], dc_T=ws.c_all[0], work=ws)
+    for name, a, b in zip(grads._fields, grads, expected):
+        np.testing.assert_array_equal(a, b, err_msg=name)

@@ -85,6 +85,28 @@ def test_nan_and_inf_rejected(value):
         L.softmax(np.array([0.0, value]))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_finite_check_is_exact_for_huge_values_and_any_layout(dtype, layout):
+    # The fast path squares and sums; huge finite entries overflow it and must
+    # still pass, and a single NaN/Inf anywhere must still be found.
+    from lstm_ref._validate import check_finite
+
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((6, 10)).astype(dtype)
+    view = {"C": lambda a: a, "F": lambda a: a.T, "strided": lambda a: a[:, ::3]}[layout]
+    big = base.copy()
+    big[2, 3] = np.finfo(dtype).max / 2  # finite, but its square overflows
+    check_finite("a", view(big))
+    check_finite("a", view(base))
+    for value in (np.nan, np.inf, -np.inf):
+        for where in [(0, 0), (5, 9), (3, 6)]:
+            bad = base.copy()
+            bad[where] = value
+            with pytest.raises(ValueError, match=r"a: expected finite values, got 1 NaN/Inf entry"):
+                check_finite("a", view(bad))
+
+
 def test_backward_checks_upstream_against_cache():
     p = seq()
     h, c, cache = L.lstm_forward(**p)
