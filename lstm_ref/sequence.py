@@ -244,7 +244,7 @@ def _local_factors(F, dh_to_dc, S, c_prev, tanh_c) -> None:
     are several times slower on the strided (B, H) column blocks of a (B, 4H)
     array). Shapes: F, S (4, n, B, H); dh_to_dc, c_prev, tanh_c (n, B, H).
     """
-    f, i, o, g = S
+    _, i, o, g = S  # f enters only through sigma'(a_f) = f (1 - f) below
     F_f, F_i, F_o, F_g = F
     np.subtract(1, S[:3], out=F[:3])
     F[:3] *= S[:3]  # sigma' = s (1 - s) for f, i, o
@@ -439,7 +439,6 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None, work=None) -> Se
     da4 = da.reshape(T, B, 4, H)  # (T, B, 4, H) view, gate axis explicit
     gates4 = gates.reshape(T, B, 4, H)  # (T, B, 4, H) view
     blocks = _step_blocks(T, B, H)
-    n = blocks[0].stop  # steps per block
     S, F = buf.gates_gm, buf.factors_gm  # (4, n, B, H) gates [f, i, o, g] and local factors, gate-major
     dh_to_dc = buf.dh_to_dc  # (n, B, H) factor o (1 - tanh^2 c_t) of a block
     db[...] = 0
