@@ -19,7 +19,15 @@ For each size (B, T, D, H) and dtype (float32, float64) it times one
    memory layout, and no elementwise work at all. No implementation that keeps
    lstm_ref's products can be faster than this, so ``lstm_ref / floor`` is the
    overhead of everything else (gate nonlinearities, products of gates,
-   Python).
+   Python);
+4. ``exp``      -- only lstm_ref's transcendental calls (see :func:`exp_floor`):
+   per step one ``np.exp`` over the (B, 4H) gate arguments and one over the
+   (B, H) arguments of tanh(c_t) (``np.tanh`` at small B*H, as lstm_ref), on
+   exactly the numbers lstm_ref exponentiates. Five of them per hidden unit and
+   step is the fewest any formulation of the cell needs, so ``exp / floor`` (the
+   ``exp_share``) is the part of the overhead that no rearrangement of the
+   NumPy code can remove. It is a lower bound: measured on its own, the calls
+   do not compete with the products and the other passes for the caches.
 
 FLOPs of one forward + backward (the matrix products; elementwise work is
 O(B H) per step and not counted)::
@@ -63,7 +71,8 @@ import time
 
 import numpy as np
 
-from lstm_ref.params import init_lstm_params
+from lstm_ref import sequence as ref_sequence
+from lstm_ref.params import init_lstm_params, split_weight
 from lstm_ref.sequence import lstm_backward, lstm_forward, lstm_workspace
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -75,7 +84,9 @@ DTYPES = ("float32", "float64")
 # "lstm_ref" reuses one SeqWorkspace across calls, as a training loop would (the
 # floor's operands are preallocated too); "lstm_ref_fresh" allocates every
 # buffer on every call and is reported for comparison, without a target.
-IMPLS = ("naive", "lstm_ref", "lstm_ref_fresh", "floor")
+IMPLS = ("naive", "lstm_ref", "lstm_ref_fresh", "floor", "exp")
+#: The implementations that do the counted FLOPs (``exp`` does none).
+GEMM_IMPLS = ("naive", "lstm_ref", "lstm_ref_fresh", "floor")
 
 SPEEDUP_B1 = 3.5          # naive / lstm_ref at B = 1
 SPEEDUP_LARGE = 1.2       # naive / lstm_ref at the three larger sizes
@@ -238,15 +249,63 @@ def gemm_floor(x, h0, c0, W, b, dh):
     return run
 
 
+def exp_arguments(x, h0, c0, W, b):
+    """The arguments of lstm_ref's transcendental calls, step by step.
+
+    ``lstm_forward`` activates the gates with ``exp(u_t)``, u_t = -k a_t
+    (k = 1 on f, i, o and 2 on g), and computes tanh(c_t) as
+    ``2 / (1 + exp(-2 c_t)) - 1`` when B*H >= ``_TANH_VIA_EXP_MIN``, with
+    ``np.tanh(c_t)`` otherwise. Returns ``U`` (T, B, 4H), ``C`` (T, B, H) and
+    ``tanh_c_directly`` (bool): the gate arguments, and ``-2 c_t`` or ``c_t``.
+    The pre-activations are recomputed from one forward pass's cache (up to
+    rounding, lstm_ref's own arguments; a test checks that they give its gates).
+    """
+    T, B, D = x.shape
+    H = h0.shape[1]
+    _, c, cache = lstm_forward(x, h0, c0, W, b)
+    W_h, W_x = split_weight(W, H)                                 # (4H, H), (4H, D) views
+    k = np.ones(4 * H, x.dtype)                                  # (4H,) activation scale
+    k[3 * H:] = 2
+    a = x @ W_x.T + cache.h_prev_all @ W_h.T + b                 # (T, B, 4H) pre-activations
+    U = np.ascontiguousarray(-k * a)                             # (T, B, 4H)
+    tanh_c_directly = B * H < ref_sequence._TANH_VIA_EXP_MIN
+    C = np.ascontiguousarray(c if tanh_c_directly else -2 * c)   # (T, B, H)
+    return U, C, tanh_c_directly
+
+
+def exp_floor(x, h0, c0, W, b, dh):
+    """Return a function that performs exactly lstm_ref's transcendental calls, and nothing else.
+
+    Per step, as ``lstm_forward``: ``np.exp`` over the (B, 4H) gate arguments,
+    then ``np.exp`` over the (B, H) arguments of tanh(c_t) (``np.tanh`` when
+    B*H < ``_TANH_VIA_EXP_MIN``), on the arguments of :func:`exp_arguments`,
+    written to preallocated (B, 4H) and (B, H) outputs.
+    """
+    U, C, tanh_c_directly = exp_arguments(x, h0, c0, W, b)
+    out4 = np.empty_like(U[0])                                   # (B, 4H)
+    out1 = np.empty_like(C[0])                                   # (B, H)
+    second = np.tanh if tanh_c_directly else np.exp
+
+    def run():
+        with np.errstate(over="ignore"):   # as lstm_ref: exp(-k a) -> inf is harmless
+            for u, c in zip(U, C):
+                np.exp(u, out=out4)
+                second(c, out=out1)
+        return out4
+
+    return run
+
+
 # ---- timing -------------------------------------------------------------------
 
 
 def time_config(B, T, D, H, dtype, *, quick: bool) -> dict:
     args = make_inputs(B, T, D, H, np.dtype(dtype))
     floor = gemm_floor(*args)                 # builds the preallocated operands once
+    exps = exp_floor(*args)
     work = lstm_workspace(T, B, D, H, dtype=np.dtype(dtype))   # allocated once, like the floor's operands
     fns = {"naive": lambda: run_naive(*args), "lstm_ref": lambda: run_ref(*args, work=work),
-           "lstm_ref_fresh": lambda: run_ref(*args), "floor": floor}
+           "lstm_ref_fresh": lambda: run_ref(*args), "floor": floor, "exp": exps}
 
     # Warm-up: at least 3 calls and 0.5 s of each (quick: 2 calls), so that every
     # buffer has been touched and the memory system is in its steady state; the
@@ -279,10 +338,13 @@ def time_config(B, T, D, H, dtype, *, quick: bool) -> dict:
         "repeats": repeats,
         "time_s": times,
         "time_min_s": {name: min(s) for name, s in samples.items()},
-        "gflops": {name: n_flops / t / 1e9 for name, t in times.items()},
+        "gflops": {name: n_flops / times[name] / 1e9 for name in GEMM_IMPLS},
         "speedup": times["naive"] / times["lstm_ref"],
         "overhead": times["lstm_ref"] / times["floor"],
         "overhead_fresh": times["lstm_ref_fresh"] / times["floor"],
+        # lstm_ref's exp calls alone, as a fraction of the floor: the part of the
+        # overhead that no rearrangement of the NumPy code removes
+        "exp_share": times["exp"] / times["floor"],
         # the same ratios from the fastest round of each: less sensitive to other
         # processes on a shared machine (reported, but the targets use the medians)
         "speedup_min": min(samples["naive"]) / min(samples["lstm_ref"]),
@@ -330,10 +392,11 @@ def main(argv=None) -> int:
           f"numpy {info['numpy']}, Python {info['python']}")
     print(f"load average (1 min) at start: {info['load_avg_1min_at_start']:.2f} "
           f"(other processes share the CPUs; a load near or above the CPU count inflates times)")
-    print(f"FLOPs = 6*B*T*4H*(D+H); times are medians; GFLOP/s = FLOPs / time\n")
+    print(f"FLOPs = 6*B*T*4H*(D+H); times are medians; GFLOP/s = FLOPs / time; "
+          f"exp = lstm_ref's exp calls alone / floor\n")
     head = (f"{'B':>4} {'T':>4} {'D':>4} {'H':>4} {'dtype':>7} | {'naive ms':>9} {'ref ms':>9} "
             f"{'floor ms':>9} | {'naive':>6} {'ref':>6} {'floor':>6} GF/s | {'speedup':>7} "
-            f"{'overhead':>8} | fresh | rep")
+            f"{'overhead':>8} | fresh |  exp | rep")
     print(head)
     print("-" * len(head))
 
@@ -347,7 +410,7 @@ def main(argv=None) -> int:
             print(f"{B:>4} {T:>4} {D:>4} {H:>4} {dtype:>7} | {1e3 * t['naive']:9.2f} "
                   f"{1e3 * t['lstm_ref']:9.2f} {1e3 * t['floor']:9.2f} | {g['naive']:6.1f} "
                   f"{g['lstm_ref']:6.1f} {g['floor']:6.1f}      | {r['speedup']:6.2f}x "
-                  f"{r['overhead']:7.2f}x | {r['overhead_fresh']:4.2f}x | {r['repeats']:3d}   (fastest rounds: speedup "
+                  f"{r['overhead']:7.2f}x | {r['overhead_fresh']:4.2f}x | {r['exp_share']:4.2f} | {r['repeats']:3d}   (fastest rounds: speedup "
                   f"{r['speedup_min']:.2f}x, overhead {r['overhead_min']:.2f}x; per round: speedup "
                   f"{r['speedup_paired']:.2f}x, overhead {r['overhead_paired']:.2f}x)", flush=True)
     elapsed = time.perf_counter() - start
