@@ -91,3 +91,12 @@ def test_bptt_double_sum_equals_single_sweep_and_rejects_a_wrong_one():
                                V.odot(dc, s.i[t], s.ones - V.square(s.g[t])))
     with pytest.raises(V.FormulaMismatch, match="double sum"):
         V.bptt_double_sum("∂E/∂b (last step only)", da_last, s, "b", points=1)
+
+
+@pytest.mark.parametrize("build", [lambda: V.symbolic_cell(2, 3), lambda: V.symbolic_sequence(T=2, H=2, D=3)],
+                         ids=["cell", "sequence"])
+def test_model_symbols_are_attributes_and_unknown_names_are_named(build):
+    model = build()
+    assert model.W is model.ns["W"]
+    with pytest.raises(AttributeError, match=rf"{type(model).__name__} has no attribute 'W_q'; available: .*\bW\b"):
+        model.W_q

@@ -176,8 +176,19 @@ def _atom_form(g: Graph, m):
     return g.atomize(m.xreplace(g.zero()))
 
 
+class _NamesAsAttributes:
+    """``model.W``, ``model.h`` ...: the symbols of the namespace ``ns`` as attributes."""
+
+    def __getattr__(self, name):  # called only when normal lookup fails
+        ns = object.__getattribute__(self, "ns")
+        if name in ns:
+            return ns[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}; "
+                             f"available: {', '.join(sorted(ns))}")
+
+
 @dataclass(frozen=True)
-class SymbolicCell:
+class SymbolicCell(_NamesAsAttributes):
     """One symbolic LSTM step (source 000), with an optional output head.
 
     Leaves (independent symbols): ``x`` (D,1), ``h_prev``, ``c_prev`` (H,1),
@@ -204,13 +215,6 @@ class SymbolicCell:
     ns: dict
     J: sp.Expr
 
-    def __getattr__(self, name):
-        ns = object.__getattribute__(self, "ns")
-        if name in ns:
-            return ns[name]
-        raise AttributeError(f"SymbolicCell has no attribute {name!r}; "
-                             f"available: {', '.join(sorted(ns))}")
-
     @property
     def sites(self):
         """Names usable as ``wrt`` for intermediates."""
@@ -224,7 +228,7 @@ class SymbolicCell:
 
 
 @dataclass(frozen=True)
-class SymbolicSequence:
+class SymbolicSequence(_NamesAsAttributes):
     """T unrolled symbolic LSTM steps sharing W, b, with an optional head.
 
     Lists are indexed like lstm_ref's arrays: ``x[t]``, ``h[t]``, ``f[t]`` …
@@ -251,13 +255,6 @@ class SymbolicSequence:
     ns: dict
     J: sp.Expr
     J_terms: tuple
-
-    def __getattr__(self, name):
-        ns = object.__getattribute__(self, "ns")
-        if name in ns:
-            return ns[name]
-        raise AttributeError(f"SymbolicSequence has no attribute {name!r}; "
-                             f"available: {', '.join(sorted(ns))}")
 
     @property
     def sites(self):
