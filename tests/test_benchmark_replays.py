@@ -10,28 +10,18 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 from lstm_ref import sequence
 from lstm_ref.params import init_lstm_params
+from lstm_ref.verify.agree import rel_err
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))  # bench_lstm imports naive_lstm from there
-try:
-    _spec = importlib.util.spec_from_file_location("bench_lstm", ROOT / "benchmarks" / "bench_lstm.py")
-    bench = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(bench)
-finally:
-    sys.path.remove(str(ROOT / "benchmarks"))
-
-
-def rel_err(a, b):
-    """max |a - b| relative to the largest entry of b (b is the reference)."""
-    assert a.shape == b.shape, (a.shape, b.shape)
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+_spec = importlib.util.spec_from_file_location("bench_lstm", ROOT / "benchmarks" / "bench_lstm.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)  # it finds its naive_lstm next to itself
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 3, 2), (4, 3, 5, 7), (6, 2, 4, 3)], ids=lambda s: "T{}_B{}_D{}_H{}".format(*s))
