@@ -7,8 +7,14 @@ Modules, one concept each:
 * :mod:`lstm_ref.affine`: the output layer :math:`v = W_v h + b_v`
 * :mod:`lstm_ref.params`: the fused parameter layout (gate order f, i, o, g)
 * :mod:`lstm_ref.cell`: one LSTM step, forward and backward
-* :mod:`lstm_ref.sequence`: the fused, fast whole-sequence forward and BPTT
-* :mod:`lstm_ref.gradcheck`: finite differences, ``rel_error``, ``cmp``
+* :mod:`lstm_ref.sequence`: the whole sequence, a plain loop over the step pair (BPTT)
+* :mod:`lstm_ref.fused`: the same sequence passes, fused for speed (the performance chapter)
+* :mod:`lstm_ref.gradcheck`: finite differences, the two relative errors, ``cmp``
+
+Two subpackages are imported by name, not re-exported here:
+
+* :mod:`lstm_ref.exercises`: the exercise auto-checkers (NumPy only)
+* :mod:`lstm_ref.verify`: the SymPy verification engine (it has its own reading order)
 """
 
 __version__ = "0.1.0"
@@ -24,7 +30,21 @@ from .activations import (
 )
 from .affine import AffineCache, AffineGrads, affine_backward, affine_forward
 from .cell import StepCache, StepGrads, lstm_step_backward, lstm_step_forward
-from .gradcheck import GradcheckReport, cmp, gradcheck, numerical_gradient, rel_error
+from .fused import (
+    FusedCache,
+    FusedWorkspace,
+    fused_lstm_backward,
+    fused_lstm_forward,
+    fused_workspace,
+)
+from .gradcheck import (
+    GradcheckReport,
+    cmp,
+    gradcheck,
+    max_rel_error,
+    norm_rel_error,
+    numerical_gradient,
+)
 from .losses import mean_squared_error, sigmoid_binary_cross_entropy, softmax_cross_entropy
 from .params import (
     GATES,
@@ -38,7 +58,7 @@ from .params import (
     split_weight,
     split_weight_by_gate,
 )
-from .sequence import SeqCache, SeqGrads, SeqWorkspace, lstm_backward, lstm_forward, lstm_workspace
+from .sequence import SeqCache, SeqGrads, lstm_backward, lstm_forward
 
 __all__ = [
     # activations
@@ -74,16 +94,21 @@ __all__ = [
     "StepGrads",
     "lstm_step_forward",
     "lstm_step_backward",
-    # whole sequence
+    # whole sequence, plain
     "SeqCache",
     "SeqGrads",
-    "SeqWorkspace",
-    "lstm_workspace",
     "lstm_forward",
     "lstm_backward",
+    # whole sequence, fused for speed
+    "FusedCache",
+    "FusedWorkspace",
+    "fused_workspace",
+    "fused_lstm_forward",
+    "fused_lstm_backward",
     # checking
     "numerical_gradient",
-    "rel_error",
+    "norm_rel_error",
+    "max_rel_error",
     "GradcheckReport",
     "gradcheck",
     "cmp",

@@ -196,7 +196,9 @@ def _eval_dim(terms, sizes) -> int | None:
     return total
 
 
-def check_shapes(*specs: tuple[str, np.ndarray, str], sizes: dict[str, int] | None = None) -> dict[str, int]:
+def check_shapes(
+    *specs: tuple[str, np.ndarray, str], sizes: dict[str, int] | None = None
+) -> dict[str, int]:
     """Check array shapes against symbolic specs with consistent sizes.
 
     Parameters
@@ -247,7 +249,9 @@ def check_shapes(*specs: tuple[str, np.ndarray, str], sizes: dict[str, int] | No
                     shown.append("?" if v is None else str(v))
                 expected = "(" + ", ".join(shown) + (",)" if len(shown) == 1 else ")")
                 msg = f"{name}: expected shape {pretty} = {expected}, got {a.shape}"
-                culprits = [s for _, s in terms if s is not None and s in sizes and source[s][0] != name]
+                culprits = [
+                    s for _, s in terms if s is not None and s in sizes and source[s][0] != name
+                ]
                 if want is None:
                     msg += f"; {n} is not of the form {tok} with integer sizes >= 1"
                 for s in culprits:

@@ -91,7 +91,9 @@ def affine_backward(dv: np.ndarray, cache: AffineCache) -> AffineGrads:
     _v.check_finite("dv", dv)
     V, H = W_v.shape
     if dv.shape != h.shape[:-1] + (V,):
-        raise ValueError(f"dv: expected shape {h.shape[:-1] + (V,)} (the shape of v), got {dv.shape}")
+        raise ValueError(
+            f"dv: expected shape {h.shape[:-1] + (V,)} (the shape of v), got {dv.shape}"
+        )
     dv2 = dv.reshape(-1, V)  # (N, V), N = all leading axes
     h2 = h.reshape(-1, H)  # (N, H)
     dh = dv @ W_v  # (..., H)   dJ/dh = W_v^T dJ/dv, row form

@@ -152,7 +152,9 @@ def lstm_step_backward(dh, dc_next, cache: StepCache) -> StepGrads:
     z, f, i, o, g, c_prev, tanh_c, W = cache
     _v.check_floats(dh=dh, dc_next=dc_next)
     _v.check_same_dtype(cache=z, dh=dh)
-    _v.check_shapes(("dh", dh, "B H"), ("dc_next", dc_next, "B H"), sizes={"B": f.shape[0], "H": f.shape[1]})
+    _v.check_shapes(
+        ("dh", dh, "B H"), ("dc_next", dc_next, "B H"), sizes={"B": f.shape[0], "H": f.shape[1]}
+    )
     H = f.shape[1]
 
     # Output gate: h = o * tanh(c)  =>  dJ/do = dh * tanh(c); through the sigmoid.

@@ -13,7 +13,14 @@ import numpy as np
 
 from . import _validate as _v
 
-__all__ = ["numerical_gradient", "rel_error", "GradcheckReport", "gradcheck", "cmp"]
+__all__ = [
+    "numerical_gradient",
+    "norm_rel_error",
+    "max_rel_error",
+    "GradcheckReport",
+    "gradcheck",
+    "cmp",
+]
 
 
 def numerical_gradient(
@@ -79,14 +86,27 @@ def numerical_gradient(
     return grads
 
 
-def rel_error(a, b) -> float:
-    r"""Relative error of two arrays, safe when both are zero.
+def _pair(a, b):
+    """Two arrays as float64, checked to have the same shape."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"b: expected shape {a.shape} (the shape of a), got {b.shape}")
+    return a, b
+
+
+def norm_rel_error(a, b) -> float:
+    r"""Norm-based relative error of two arrays (CS231n's), safe when both are zero.
+
+    Printed as ``norm_rel_err=``. It judges a whole array at once, so it is the
+    error of :func:`gradcheck` against finite differences, where a few
+    entries near zero may carry large relative noise.
 
     Equations
     ---------
     .. math::
 
-        \operatorname{rel}(a, b) = \frac{\lVert a - b \rVert_2}
+        \operatorname{rel}_2(a, b) = \frac{\lVert a - b \rVert_2}
         {\max(\lVert a \rVert_2 + \lVert b \rVert_2,\ \text{tiny})}
 
     with Frobenius (flattened Euclidean) norms and ``tiny`` the smallest
@@ -103,13 +123,41 @@ def rel_error(a, b) -> float:
     -------
     float
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"b: expected shape {a.shape} (the shape of a), got {b.shape}")
+    a, b = _pair(a, b)
     num = np.linalg.norm((a - b).ravel())
     den = max(np.linalg.norm(a.ravel()) + np.linalg.norm(b.ravel()), np.finfo(np.float64).tiny)
     return float(num / den)
+
+
+def max_rel_error(a, b) -> float:
+    r"""Max-based relative error: the largest entry difference over the largest entry.
+
+    Printed as ``max_rel_err=``. It is the stricter of the two metrics: one
+    wrong entry among many shows in full. The verification engine and the
+    exercise checkers use it.
+
+    Equations
+    ---------
+    .. math::
+
+        \operatorname{rel}_\infty(a, b) = \frac{\max_k |a_k - b_k|}
+        {\max(\max_k |a_k|,\ \max_k |b_k|)}
+
+    and 0 when both arrays are zero (or empty).
+
+    Parameters
+    ----------
+    a, b : array_like, same shape
+
+    Returns
+    -------
+    float
+    """
+    a, b = _pair(a, b)
+    if a.size == 0:
+        return 0.0
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
+    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
 
 
 @dataclass(frozen=True)
@@ -120,7 +168,7 @@ class GradcheckReport:
     exceeds ``tol``.
     """
 
-    errors: dict = field(default_factory=dict)  #: name -> relative error
+    errors: dict = field(default_factory=dict)  #: name -> norm_rel_error
     tol: float = 1e-7  #: threshold for :attr:`ok`
 
     @property
@@ -145,17 +193,19 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         width = max([len(n) for n in self.errors] + [5])
-        lines = [f"{'array':<{width}} | {'rel_error':<15} | ok (tol={self.tol:.0e})"]
+        lines = [f"{'array':<{width}} | {'norm_rel_error':<20} | ok (tol={self.tol:.0e})"]
         for name, e in self.errors.items():
-            lines.append(f"{name:<{width}} | rel_err={e:.1e} | {e < self.tol}")
+            lines.append(f"{name:<{width}} | norm_rel_err={e:.1e} | {e < self.tol}")
         return "\n".join(lines)
 
     def assert_ok(self) -> "GradcheckReport":
         """Raise AssertionError naming every failing array; return self otherwise."""
         bad = self.failing
         if bad:
-            detail = ", ".join(f"{n} (rel_err={self.errors[n]:.1e})" for n in bad)
-            raise AssertionError(f"gradient check failed (tol={self.tol:.0e}) for: {detail}\n{self}")
+            detail = ", ".join(f"{n} (norm_rel_err={self.errors[n]:.1e})" for n in bad)
+            raise AssertionError(
+                f"gradient check failed (tol={self.tol:.0e}) for: {detail}\n{self}"
+            )
         return self
 
 
@@ -171,7 +221,7 @@ def gradcheck(f, arrays, analytic, *, eps: float = 1e-6, tol: float = 1e-7) -> G
         \text{error}_X = \operatorname{rel}\Big(\texttt{analytic[X]},\;
         \frac{J(X + \epsilon) - J(X - \epsilon)}{2\epsilon}\Big)
 
-    (see :func:`rel_error` and :func:`numerical_gradient`).
+    (see :func:`norm_rel_error` and :func:`numerical_gradient`).
 
     Parameters
     ----------
@@ -196,11 +246,12 @@ def gradcheck(f, arrays, analytic, *, eps: float = 1e-6, tol: float = 1e-7) -> G
         g = np.asarray(g)
         if g.shape != arrays[name].shape:
             raise ValueError(
-                f"analytic[{name!r}]: expected shape {arrays[name].shape} (the shape of {name}), got {g.shape}"
+                f"analytic[{name!r}]: expected shape {arrays[name].shape} "
+                f"(the shape of {name}), got {g.shape}"
             )
     _v.check_positive("tol", tol)
     numeric = numerical_gradient(f, arrays, eps=eps, wrt=list(analytic))
-    errors = {name: rel_error(analytic[name], numeric[name]) for name in analytic}
+    errors = {name: norm_rel_error(analytic[name], numeric[name]) for name in analytic}
     return GradcheckReport(errors=errors, tol=tol)
 
 
@@ -242,11 +293,15 @@ def cmp(name: str, ours, reference, *, rtol: float = 1e-10, atol: float = 1e-12)
     reference = np.asarray(reference)
     if ours.shape != reference.shape:
         print(f"{name:<6} | shape mismatch: ours {ours.shape} vs reference {reference.shape}")
-        raise AssertionError(f"{name}: shape mismatch, ours {ours.shape} vs reference {reference.shape}")
+        raise AssertionError(
+            f"{name}: shape mismatch, ours {ours.shape} vs reference {reference.shape}"
+        )
     exact = bool(np.array_equal(ours, reference))
     approx = bool(np.allclose(ours, reference, rtol=rtol, atol=atol))
     diff = np.abs(ours.astype(np.float64) - reference.astype(np.float64))
     maxdiff = float(diff.max()) if diff.size else 0.0
     print(f"{name:<6} | exact: {str(exact):<5} | approx: {str(approx):<5} | maxdiff={maxdiff:.1e}")
     if not approx:
-        raise AssertionError(f"{name}: arrays differ, maxdiff={maxdiff:.1e} (rtol={rtol:g}, atol={atol:g})")
+        raise AssertionError(
+            f"{name}: arrays differ, maxdiff={maxdiff:.1e} (rtol={rtol:g}, atol={atol:g})"
+        )

@@ -67,10 +67,14 @@ def softmax_cross_entropy(v: np.ndarray, y: np.ndarray, *, reduction: str = "sum
     if y.dtype.kind in "iu":
         if y.shape != v.shape[:-1]:
             raise ValueError(
-                f"y: integer class indices must have shape v.shape[:-1] = {v.shape[:-1]}, got {y.shape}"
+                f"y: integer class indices must have shape v.shape[:-1] = {v.shape[:-1]}, "
+                f"got {y.shape}"
             )
         if y.size and (y.min() < 0 or y.max() >= V):
-            raise ValueError(f"y: class indices must lie in [0, {V}) (V = {V}), got values in [{y.min()}, {y.max()}]")
+            raise ValueError(
+                f"y: class indices must lie in [0, {V}) (V = {V}), "
+                f"got values in [{y.min()}, {y.max()}]"
+            )
         # One-hot targets: J = -sum log y_hat[y], dJ/dv = y_hat - onehot(y).
         rows = np.arange(y.size)
         flat = y.reshape(-1)

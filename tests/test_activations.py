@@ -18,7 +18,9 @@ def test_sigmoid_matches_math_formula():
 
 def test_sigmoid_keeps_relative_precision_for_negative_inputs():
     # 1 - sigmoid(40) would round to 0; the two-branch form does not.
-    assert L.sigmoid(np.array([-40.0]))[0] == pytest.approx(math.exp(-40) / (1 + math.exp(-40)), rel=1e-14)
+    assert L.sigmoid(np.array([-40.0]))[0] == pytest.approx(
+        math.exp(-40) / (1 + math.exp(-40)), rel=1e-14
+    )
 
 
 def test_tanh_matches_numpy():

@@ -18,7 +18,10 @@ def test_affine_gradcheck(lead, H, V):
     v, cache = L.affine_forward(h, W_v, b_v)
     assert v.shape == lead + (V,)
     g = L.affine_backward(U, cache)
-    f = lambda h, W_v, b_v: float((U * L.affine_forward(h, W_v, b_v)[0]).sum())
+
+    def f(h, W_v, b_v):
+        return float((U * L.affine_forward(h, W_v, b_v)[0]).sum())
+
     arrays = {"h": h, "W_v": W_v, "b_v": b_v}
     gradcheck(f, arrays, {"h": g.dh, "W_v": g.dW_v, "b_v": g.db_v}).assert_ok()
 
@@ -37,7 +40,8 @@ def test_affine_with_cross_entropy_head_gradcheck():
     v, cache = L.affine_forward(h, W_v, b_v)
     _, dv = L.softmax_cross_entropy(v, y)
     g = L.affine_backward(dv, cache)
-    gradcheck(f, {"h": h, "W_v": W_v, "b_v": b_v}, {"h": g.dh, "W_v": g.dW_v, "b_v": g.db_v}).assert_ok()
+    arrays = {"h": h, "W_v": W_v, "b_v": b_v}
+    gradcheck(f, arrays, {"h": g.dh, "W_v": g.dW_v, "b_v": g.db_v}).assert_ok()
 
 
 def test_affine_matches_per_step_sum():

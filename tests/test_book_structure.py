@@ -83,3 +83,70 @@ def test_bibliography_has_the_required_entries():
     for key in ("src000", "src001", "src002", "src003", "src004",
                 "hochreiter1997", "gers2000", "graves2012", "greff2017"):
         assert "{" + key + "," in bib, f"references.bib lacks {key}"
+
+
+def _code_sources(nb_path) -> list[str]:
+    return ["".join(c["source"]) for c in json.loads(nb_path.read_text())["cells"]
+            if c["cell_type"] == "code"]
+
+
+def _markdown_sources(nb_path) -> list[str]:
+    if nb_path.suffix == ".md":
+        return [nb_path.read_text()]
+    return ["".join(c["source"]) for c in json.loads(nb_path.read_text())["cells"]
+            if c["cell_type"] == "markdown"]
+
+
+def _stored_text(nb_path) -> str:
+    out = []
+    for c in json.loads(nb_path.read_text())["cells"]:
+        for o in c.get("outputs", []):
+            out.append("".join(o.get("text", "")))
+            out.append("".join(o.get("data", {}).get("text/plain", "")))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_relative_error_is_printed_under_its_own_name(nb_path):
+    # lstm_ref has two relative errors (norm_rel_error, max_rel_error); a reader must never
+    # see two different numbers both labelled rel_err.
+    import re
+
+    bare = re.compile(r"(?<![A-Za-z_])rel_err\s*=")
+    shown = [ln for ln in _stored_text(nb_path).splitlines() if bare.search(ln)]
+    shown += [ln for src in _code_sources(nb_path) for ln in src.splitlines() if bare.search(ln)]
+    assert not shown, (
+        f"{nb_path.name} prints a bare rel_err= (use norm_rel_err / max_rel_err): {shown[:3]}"
+    )
+
+
+def _pages_with_code():
+    return NOTEBOOKS + [p for p in book_pages() if p.suffix == ".md"]
+
+
+@pytest.mark.parametrize("page", _pages_with_code(), ids=lambda p: p.name)
+def test_one_import_style(page):
+    # AUTHORING.md: packages by their full names, never aliased; the checkers come from
+    # lstm_ref.exercises, the engine from lstm_ref.verify.
+    import re
+
+    if page.suffix == ".md":
+        blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
+    else:
+        blocks = _code_sources(page)
+    lines = [ln.strip() for src in blocks for ln in src.splitlines()]
+    aliased = [ln for ln in lines
+               if re.match(r"(import lstm_ref|from lstm_ref\S* import) .* as ", ln)
+               or re.match(r"import lstm_ref\S* as ", ln)]
+    assert not aliased, f"{page.name}: aliased imports {aliased}"
+    old = [ln for ln in lines if "lstm_ref.verify.exercises" in ln or re.search(r"\b[LV]\.\w", ln)]
+    assert not old, f"{page.name}: old import style {old[:3]}"
+
+
+def test_the_fused_code_is_shown_only_in_the_performance_chapter():
+    # Readers read the plain loop (lstm_ref.sequence); the fused path is the performance subject.
+    shown_in = sorted(p.name for p in _pages_with_code()
+                      if any("lstm_ref/fused.py" in src for src in _markdown_sources(p)))
+    assert shown_in == ["performance.ipynb"], shown_in
+    bptt = "\n".join(_markdown_sources(BOOK / "bptt.ipynb"))
+    assert "```{literalinclude} ../lstm_ref/sequence.py\n:pyobject: lstm_backward" in bptt

@@ -47,7 +47,10 @@ def test_step_forward_matches_source_equations_per_gate():
     B, D, H = 2, 3, 4
     _, p = make_step(B, D, H, seed=1)
     h, c, cache = L.lstm_step_forward(**p)
-    sig = lambda a: 1 / (1 + np.exp(-a))
+
+    def sig(a):
+        return 1 / (1 + np.exp(-a))
+
     z = np.concatenate([p["h_prev"], p["x"]], axis=1)
     Wf, Wi, Wo, Wg = L.split_weight_by_gate(p["W"])
     bf, bi, bo, bg = L.split_gates(p["b"])

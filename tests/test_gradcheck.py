@@ -22,7 +22,7 @@ def test_gradcheck_bilinear_form_passes():
     assert report.ok and report.worst < 1e-8
     assert set(report.errors) == {"x", "A", "y"}
     assert report.assert_ok() is report
-    assert "rel_err=" in str(report)
+    assert "norm_rel_err=" in str(report)
 
 
 def test_gradcheck_detects_a_wrong_gradient():
@@ -33,7 +33,7 @@ def test_gradcheck_detects_a_wrong_gradient():
     report = L.gradcheck(lambda x, A, y: x @ A @ y, dict(x=x, A=A, y=y), wrong)
     assert not report.ok
     assert report.failing == ["A"] and report.worst_name == "A"
-    with pytest.raises(AssertionError, match=r"failed .* A \(rel_err="):
+    with pytest.raises(AssertionError, match=r"failed .* A \(norm_rel_err="):
         report.assert_ok()
 
 
@@ -79,10 +79,33 @@ def test_wrt_restricts_and_gradcheck_checks_shapes():
         L.gradcheck(lambda x, y: 0.0, {"x": x, "y": y}, {"x": np.ones(3)})
 
 
-def test_rel_error():
-    assert L.rel_error(np.zeros(3), np.zeros(3)) == 0.0
-    assert L.rel_error(np.zeros(3), np.ones(3)) == 1.0
-    assert L.rel_error(np.array([1.0]), np.array([1.0 + 1e-10])) == pytest.approx(5e-11, rel=1e-3)
+def test_norm_rel_error():
+    assert L.norm_rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert L.norm_rel_error(np.zeros(3), np.ones(3)) == 1.0
+    assert L.norm_rel_error(np.array([1.0]), np.array([1.0 + 1e-10])) == pytest.approx(
+        5e-11, rel=1e-3
+    )
+    # a norm: one wrong entry among many is diluted
+    a = np.ones(100)
+    b = a.copy()
+    b[7] = 2.0
+    assert L.norm_rel_error(a, b) == pytest.approx(1 / (10 + np.sqrt(103)), rel=1e-12)
+
+
+def test_max_rel_error():
+    assert L.max_rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert L.max_rel_error(np.zeros((0, 2)), np.zeros((0, 2))) == 0.0
+    assert L.max_rel_error(np.zeros(3), np.ones(3)) == 1.0
+    assert L.max_rel_error(np.array([-4.0, 1.0]), np.array([-4.0, 2.0])) == 0.25
+    # the max over entries: one wrong entry among many shows in full
+    a = np.ones(100)
+    b = a.copy()
+    b[7] = 2.0
+    assert L.max_rel_error(a, b) == 0.5
+    with pytest.raises(
+        ValueError, match=r"b: expected shape \(3,\) \(the shape of a\), got \(2,\)"
+    ):
+        L.max_rel_error(np.zeros(3), np.zeros(2))
 
 
 def test_cmp_prints_one_line_and_passes(capsys):

@@ -21,7 +21,10 @@ def test_cross_entropy_int_targets_gradcheck(shape, reduction):
     picked = np.take_along_axis(p, y[..., None], axis=-1)
     expected = -np.log(picked).sum() / (1 if reduction == "sum" else y.size)
     assert J == pytest.approx(expected, rel=1e-13)
-    f = lambda v: L.softmax_cross_entropy(v, y, reduction=reduction)[0]
+
+    def f(v):
+        return L.softmax_cross_entropy(v, y, reduction=reduction)[0]
+
     gradcheck(f, {"v": v}, {"v": dv}).assert_ok()
 
 
@@ -34,10 +37,15 @@ def test_cross_entropy_soft_targets_gradcheck(reduction, normalised):
     if normalised:
         y /= y.sum(-1, keepdims=True)
     J, dv = L.softmax_cross_entropy(v, y, reduction=reduction)
-    f = lambda v, y: L.softmax_cross_entropy(v, y, reduction=reduction)[0]
+
+    def f(v, y):
+        return L.softmax_cross_entropy(v, y, reduction=reduction)[0]
+
     gradcheck(f, {"v": v, "y": y}, {"v": dv}).assert_ok()
     if normalised:  # the familiar y_hat - y
-        np.testing.assert_allclose(dv * (1 if reduction == "sum" else 6), L.softmax(v) - y, atol=1e-15)
+        np.testing.assert_allclose(
+            dv * (1 if reduction == "sum" else 6), L.softmax(v) - y, atol=1e-15
+        )
 
 
 def test_cross_entropy_one_hot_equals_int_targets():
@@ -64,9 +72,13 @@ def test_bce_value_and_gradcheck(reduction):
     y = rng.uniform(0, 1, size=s.shape)
     J, ds = L.sigmoid_binary_cross_entropy(s, y, reduction=reduction)
     p = 1 / (1 + np.exp(-s))
-    expected = -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum() / (1 if reduction == "sum" else s.size)
+    n = 1 if reduction == "sum" else s.size
+    expected = -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum() / n
     assert J == pytest.approx(expected, rel=1e-12)
-    f = lambda s, y: L.sigmoid_binary_cross_entropy(s, y, reduction=reduction)[0]
+
+    def f(s, y):
+        return L.sigmoid_binary_cross_entropy(s, y, reduction=reduction)[0]
+
     gradcheck(f, {"s": s, "y": y}, {"s": ds}).assert_ok()
 
 
@@ -90,7 +102,10 @@ def test_mse_value_sign_and_gradcheck(reduction):
     assert J == pytest.approx(((y_hat - y) ** 2).sum() / n, rel=1e-14)
     # Sign: the gradient is 2(y_hat - y)/N, not source 002's 2(y - y_hat).
     np.testing.assert_allclose(dy_hat, 2 * (y_hat - y) / n, rtol=1e-15)
-    f = lambda y_hat, y: L.mean_squared_error(y_hat, y, reduction=reduction)[0]
+
+    def f(y_hat, y):
+        return L.mean_squared_error(y_hat, y, reduction=reduction)[0]
+
     gradcheck(f, {"y_hat": y_hat, "y": y}, {"y_hat": dy_hat}).assert_ok()
 
 

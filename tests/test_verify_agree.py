@@ -48,7 +48,13 @@ def test_three_way_cell(capsys):
     assert all(r.method == "exact" and r.hand_vs_ref < 1e-12 and r.ref_vs_fd < 1e-6 for r in rows)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "three-way check: LSTM cell, H=2 D=3 B=2, seed 0"
-    assert out[2].startswith("  dx      ✓ exact        ✓ rel_err=")
+    assert out[2].startswith("  dx      ✓ exact        ✓ max_rel_err=")
+    # the errors are lstm_ref.gradcheck.max_rel_error, printed max_rel_err= under their headers
+    header = out[1]
+    for line, r in zip(out[2:], rows):
+        assert line.index(f"✓ max_rel_err={r.hand_vs_ref:.1e}") == header.index("hand = lstm_ref")
+        assert line.rindex(f"✓ max_rel_err={r.ref_vs_fd:.1e}") == header.index("lstm_ref = finite")
+    assert " rel_err=" not in "\n".join(out)
 
 
 def test_three_way_sequence_T3():
@@ -93,10 +99,38 @@ def test_bptt_double_sum_equals_single_sweep_and_rejects_a_wrong_one():
         V.bptt_double_sum("∂E/∂b (last step only)", da_last, s, "b", points=1)
 
 
-@pytest.mark.parametrize("build", [lambda: V.symbolic_cell(2, 3), lambda: V.symbolic_sequence(T=2, H=2, D=3)],
+@pytest.mark.parametrize("build", [lambda: V.symbolic_cell(2, 3),
+                                   lambda: V.symbolic_sequence(T=2, H=2, D=3)],
                          ids=["cell", "sequence"])
 def test_model_symbols_are_attributes_and_unknown_names_are_named(build):
     model = build()
     assert model.W is model.ns["W"]
-    with pytest.raises(AttributeError, match=rf"{type(model).__name__} has no attribute 'W_q'; available: .*\bW\b"):
+    with pytest.raises(AttributeError, match=rf"{type(model).__name__} has no attribute 'W_q'; "
+                                             r"available: .*\bW\b"):
         model.W_q
+
+
+def test_three_way_rejects_sympy_tanh_naming_the_entry():
+    c = V.symbolic_cell(2, 3)
+    hands = cell_hands(c)
+    tanh_c = c.c.applyfunc(sp.tanh)                                    # instead of c.tanh_c
+    dc = V.odot(c.dh_next, c.o, c.ones - V.square(tanh_c)) + c.dc_next
+    hands["dc_prev"] = V.odot(dc, c.f)
+    with pytest.raises(TypeError, match=r"hands\['dc_prev'\]: uses sympy\.tanh.*verify\.Tanh"):
+        V.three_way(c, hands)
+
+
+def test_three_way_rejects_a_written_out_sigmoid_in_a_sequence_dx():
+    s = V.symbolic_sequence(T=2, H=1, D=1)
+    hands = sweep(s)
+    hands["dx"] = [hands["dx"][0], hands["dx"][1].applyfunc(lambda e: 1 / (1 + sp.exp(-e)))]
+    with pytest.raises(TypeError, match=r"hands\['dx'\]\[1\]: uses sympy\.exp.*verify\.Sigmoid"):
+        V.three_way(s, hands)
+
+
+@pytest.mark.parametrize("T", [2, 4], ids=["exact", "sampled"])
+def test_bptt_double_sum_rejects_an_undefined_sigma(T):
+    s = V.symbolic_sequence(T=T, H=1, D=1)
+    sigma = sp.Function("sigma")
+    with pytest.raises(TypeError, match=r"hand: uses sigma, an undefined.*verify\.Sigmoid"):
+        V.bptt_double_sum("∂E/∂b", s.b.applyfunc(sigma), s, "b", points=1)

@@ -5,12 +5,15 @@ and — for the engine itself — central finite differences of an independent
 NumPy forward pass.
 """
 
+import importlib
+
 import numpy as np
 import pytest
 import sympy as sp
 
+from lstm_ref import lstm_step_forward
 from lstm_ref import verify as V
-from lstm_ref.verify.exercises import cell_forward_np
+from lstm_ref.verify.numeric import atom_values, evaluator
 
 
 @pytest.fixture(scope="module")
@@ -148,19 +151,19 @@ def test_engine_derivative_matches_finite_differences(cell):
     """The engine's own SymPy derivative vs central differences of an independent forward."""
     rng = np.random.default_rng(7)
     H, D = 2, 3
-    x, hp, cp = rng.standard_normal((1, D)), rng.standard_normal((1, H)), rng.standard_normal((1, H))
+    x, hp = rng.standard_normal((1, D)), rng.standard_normal((1, H))
+    cp = rng.standard_normal((1, H))
     W, b = rng.standard_normal((4 * H, H + D)), rng.standard_normal(4 * H)
     dh, dcn = rng.standard_normal((1, H)), rng.standard_normal((1, H))
 
     def J(W):
-        h, c, _ = cell_forward_np(x, hp, cp, W, b)
+        h, c, _ = lstm_step_forward(x, hp, cp, W, b)
         return float(np.sum(dh * h) + np.sum(dcn * c))
     fd = np.zeros_like(W)
     for idx in np.ndindex(*W.shape):
         e = np.zeros_like(W)
         e[idx] = 1e-6
         fd[idx] = (J(W + e) - J(W - e)) / 2e-6
-    from lstm_ref.verify.prove import _atoms, _evaluator
     gW = V.sympy_grad(cell, cell.W)
     g, _, _ = cell.build()
     vals = {cell.W[r, k]: W[r, k] for r in range(4 * H) for k in range(H + D)}
@@ -168,7 +171,7 @@ def test_engine_derivative_matches_finite_differences(cell):
     for m, arr in ((cell.x, x), (cell.h_prev, hp), (cell.c_prev, cp), (cell.dh_next, dh),
                    (cell.dc_next, dcn)):
         vals.update({m[k]: arr[0, k] for k in range(len(m))})
-    got = np.array([float(v) for v in _evaluator(gW)(_atoms(g, dict(vals)))]).reshape(W.shape)
+    got = np.array([float(v) for v in evaluator(gW)(atom_values(g, dict(vals)))]).reshape(W.shape)
     assert np.max(np.abs(got - fd)) < 1e-7
 
 
@@ -185,3 +188,54 @@ def test_engine_derivative_matches_finite_differences(cell):
 def test_bad_input_names_the_argument(cell, call, exc, words):
     with pytest.raises(exc, match=words):
         call(cell)
+
+
+# ------------------------------------------- hand formulas with the wrong activations
+
+def _written_sigmoid(u):
+    return 1 / (1 + sp.exp(-u))
+
+
+@pytest.mark.parametrize("wrong,named,use", [
+    (sp.tanh, "sympy.tanh", "verify.Tanh"),
+    (_written_sigmoid, "sympy.exp", "verify.Sigmoid"),
+    (sp.Function("sigma"), "uses sigma, an undefined SymPy function", "verify.Sigmoid"),
+    (sp.Function("tanh"), "uses tanh, an undefined SymPy function", "verify.Tanh"),
+], ids=["sympy.tanh", "exp-sigmoid", "Function-sigma", "Function-tanh"])
+def test_prove_rejects_other_activations_early(cell, monkeypatch, wrong, named, use):
+    """∂J/∂a_o = dh ⊙ tanh(c) ⊙ o(1 − o), with o rebuilt from a_o by the wrong function."""
+    def no_derivative(*args, **kwargs):
+        raise AssertionError("SymPy's derivative was computed before the hand was checked")
+    monkeypatch.setattr(importlib.import_module("lstm_ref.verify.prove"), "whole_derivative",
+                        no_derivative)
+    o = cell.a_o.applyfunc(wrong)
+    hand = V.odot(cell.dh_next, cell.tanh_c, o, cell.ones - o)
+    with pytest.raises(TypeError) as exc:
+        V.prove("∂J/∂a_o", hand, "a_o", cell)
+    msg = str(exc.value)
+    assert msg.startswith("hand: ") and named in msg and use in msg
+
+
+def test_prove_accepts_the_engine_activations_of_model_quantities(cell):
+    """The same formula with verify.Sigmoid / verify.Tanh: they become the atoms o, tanh_c."""
+    o = cell.a_o.applyfunc(V.Sigmoid)
+    hand = V.odot(cell.dh_next, cell.c.applyfunc(V.Tanh), o, cell.ones - o)
+    assert V.prove("∂J/∂a_o", hand, "a_o", cell, verbose=False).method == "exact"
+
+
+def test_prove_accepts_the_softmax_heads_exp():
+    """exp(v_k) of the head's own logits is an atom product ŷ_k S, not a foreign function."""
+    c = V.symbolic_cell(2, 3, head="softmax_ce")
+    e = c.v.applyfunc(sp.exp)
+    assert V.prove("dJ/dv = softmax(v) − y", e / sum(e) - c.y, "v", c,
+                   verbose=False).method == "exact"
+    with pytest.raises(TypeError, match=r"hand: uses sympy\.exp"):
+        V.prove("dJ/dv", (2 * c.v).applyfunc(sp.exp) - c.y, "v", c)
+
+
+def test_sigmoid_is_one_opaque_function_printed_sigmoid():
+    a = sp.Symbol("a")
+    assert not hasattr(V, "sigma")
+    assert str(V.Sigmoid(a)) == "Sigmoid(a)" and str(V.Tanh(a)) == "Tanh(a)"
+    assert sp.diff(V.Sigmoid(a), a) == V.Sigmoid(a) * (1 - V.Sigmoid(a))
+    assert abs(float(V.Sigmoid(sp.Rational(1, 2)).evalf(30)) - 0.6224593312018546) < 1e-15

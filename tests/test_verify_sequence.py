@@ -10,9 +10,10 @@ import pytest
 import sympy as sp
 
 from lstm_ref import verify as V
+from lstm_ref.verify.chain import whole_derivative
+from lstm_ref.verify.numeric import evaluator, forward_point, numeric_derivative
 from lstm_ref.verify.poly import NotPolynomial, expand_sparse
-from lstm_ref.verify.prove import (NODE_BY_NODE, _atoms, _derivative, _evaluator,
-                                   _numeric_derivative, _sample)
+from lstm_ref.verify.prove import EXACT_MAX_T, NODE_BY_NODE
 
 T, H, D = 3, 2, 3
 
@@ -59,7 +60,8 @@ def test_full_bptt_at_T3_proves_exactly(seq, capsys):
         assert res.method == "exact" and res.entries == len(hand) and res.how == NODE_BY_NODE
     out = capsys.readouterr().out.splitlines()
     assert out[0] == ("✓ proved  ∂J/∂W (T=3)  (exact: hand − SymPy expands to 0 in all 40 "
-                      "entries; SymPy's derivative assembled node by node through the unrolled graph)")
+                      "entries; SymPy's derivative assembled node by node through the unrolled "
+                      "graph)")
     assert len(out) == len(checks)
 
 
@@ -68,24 +70,24 @@ def test_node_by_node_equals_whole_J_sp_diff_at_T2():
     for wrt in (s.c0, s.h0, s.x[0], s.b, s.W[:, 0]):
         new = V.sympy_grad(s, wrt)
         g, J, _ = s.build()
-        old = _derivative(g, J, sp.Matrix(wrt))
+        old = whole_derivative(g, J, sp.Matrix(wrt))
         assert new.shape == old.shape
         for a, b in zip(new, old):
             assert expand_sparse(a - b).is_zero()
     # an intermediate through a tap: ∂J/∂c_1 by both routes
     g, J, _ = s.build(frozenset([("c", 0)]))
-    old = _derivative(g, J, g.tap_symbols[("c", 0)])
+    old = whole_derivative(g, J, g.tap_symbols[("c", 0)])
     assert all(expand_sparse(a - b).is_zero() for a, b in zip(V.sympy_grad(s, ("c", 0)), old))
 
 
 def test_node_by_node_equals_numerical_derivative_at_T3(seq):
     g, J, domains = seq.build()
     new = V.sympy_grad(seq, seq.W[:2, :])          # two rows of W: the f-gate block
-    ref = _numeric_derivative(J, sp.ImmutableMatrix(seq.W[:2, :]))
+    ref = numeric_derivative(J, sp.ImmutableMatrix(seq.W[:2, :]))
     rng = np.random.default_rng(3)
     for _ in range(2):
-        vals = _sample(g, domains, rng)
-        got, want = _evaluator(new)(vals), ref(vals)
+        vals = forward_point(g, domains, rng)
+        got, want = evaluator(new)(vals), ref(vals)
         assert max(abs(a - b) for a, b in zip(got, want)) < V.TOL
 
 
@@ -93,9 +95,9 @@ def test_node_by_node_with_a_head_matches_numerical_derivative():
     s = V.symbolic_sequence(T=2, H=2, D=2, head="softmax_ce", V=3)
     g, J, domains = s.build()
     new = V.sympy_grad(s, s.c0)
-    ref = _numeric_derivative(J, sp.ImmutableMatrix(s.c0))
-    vals = _sample(g, domains, np.random.default_rng(5))
-    assert max(abs(a - b) for a, b in zip(_evaluator(new)(vals), ref(vals))) < V.TOL
+    ref = numeric_derivative(J, sp.ImmutableMatrix(s.c0))
+    vals = forward_point(g, domains, np.random.default_rng(5))
+    assert max(abs(a - b) for a, b in zip(evaluator(new)(vals), ref(vals))) < V.TOL
 
 
 @pytest.mark.parametrize("variant,key", [("no_dc_carry", "dc0"), ("no_recurrent_dh", "dh0"),
@@ -117,7 +119,7 @@ def test_wrong_dx_at_an_early_step_is_rejected(seq):
 
 
 def test_auto_mode_samples_beyond_exact_max_T():
-    s = V.symbolic_sequence(T=V.prove.__globals__["EXACT_MAX_T"] + 1, H=1, D=1)
+    s = V.symbolic_sequence(T=EXACT_MAX_T + 1, H=1, D=1)
     res = V.prove("∂J/∂h_4", s.dh[3], ("h", 3), s, verbose=False)
     assert res.method == "sampled" and "T=4 > 3" in res.reason
 

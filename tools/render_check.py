@@ -22,12 +22,16 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 def typeset_count(page: pathlib.Path) -> int:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    browser = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
     if browser is None:
         sys.exit("render_check: no chromium on PATH (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-                             capture_output=True, text=True, timeout=120).stdout
+        cmd = [browser, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()]
+        dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     return dom.count("<mjx-container")
 
 

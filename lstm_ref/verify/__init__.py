@@ -2,8 +2,24 @@
 
 Every gradient the book states is proved equal to SymPy's derivative of the
 symbolic forward pass (``prove``), checked three ways against lstm_ref and
-finite differences (``three_way``), and reader exercises are diagnosed
-(``check_*``).
+finite differences (``three_way``), and compared with source 004's BPTT
+double sum (``bptt_double_sum``); general matrix-calculus facts are decided
+by ``identity``. (The reader-exercise checkers build on it in
+:mod:`lstm_ref.exercises`.)
+
+Modules, in reading order, one concept each (all in ``lstm_ref/verify/``):
+
+1. ``symbols``   ``Sigmoid``, ``Tanh``: opaque functions known only by their derivative
+2. ``graph``     taps (X + τ, to reach ∂J/∂X of an intermediate) and atoms (``f[0]`` for σ(a_f[0]))
+3. ``forward``   the symbolic forward passes: one cell, T unrolled steps, output heads
+4. ``chain``     SymPy's derivative ∂J/∂X: ``sp.diff`` of the whole J, or node by node
+5. ``poly``      the exact zero test: sparse expansion of hand − SymPy
+6. ``numeric``   65-digit evaluation at seeded forward points; numerical derivatives
+7. ``hand``      what a hand formula may contain: atoms, leaves, ``Sigmoid`` and ``Tanh``
+8. ``prove``     ``prove``: hand formula vs SymPy's derivative, a verdict or a counterexample
+9. ``identity``  ``identity``: two-sided identities outside the LSTM model
+10. ``agree``    ``three_way``: hand formula vs lstm_ref vs finite differences
+11. ``bptt``     ``bptt_double_sum``: source 004's double sum vs one backward sweep
 
 Examples
 --------
@@ -15,24 +31,18 @@ Examples
 Proof(...)
 """
 
-from .forward import (GATES, HEADS, SymbolicCell, SymbolicSequence, symbolic_cell,
-                      symbolic_sequence)
-from .graph import dot, odot, ones, square
-from .prove import DIGITS, TOL, FormulaMismatch, Proof, prove, sympy_grad
-from .symbols import Tanh, matrix, sigma, vector
-from .identity import identity
-from .agree import Agreement, AgreementError, rel_err, three_way
+from lstm_ref.params import GATES
+
+from .agree import Agreement, AgreementError, three_way
 from .bptt import bptt_double_sum
-from .exercises import (EXERCISES, MISTAKES, ExerciseFailed, Mistake, Verdict, check_cell_backward,
-                        check_cell_forward, check_dW_v, check_exercise, check_mse_grad,
-                        check_sequence_backward,
-                        check_softmax_ce_grad)
+from .forward import HEADS, SymbolicCell, SymbolicSequence, symbolic_cell, symbolic_sequence
+from .graph import dot, odot, ones, square
+from .identity import identity
+from .numeric import DIGITS
+from .prove import TOL, FormulaMismatch, Proof, prove, sympy_grad
+from .symbols import Sigmoid, Tanh, matrix, vector
 
 __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell",
            "symbolic_sequence", "dot", "odot", "ones", "square", "DIGITS", "TOL",
-           "FormulaMismatch", "Proof", "prove", "sympy_grad", "identity", "Tanh", "sigma",
-           "vector", "matrix",
-           "Agreement", "AgreementError", "rel_err", "three_way", "bptt_double_sum",
-           "EXERCISES", "MISTAKES", "ExerciseFailed", "Mistake", "Verdict",
-           "check_cell_backward", "check_cell_forward", "check_dW_v", "check_exercise", "check_mse_grad",
-           "check_sequence_backward", "check_softmax_ce_grad"]
+           "FormulaMismatch", "Proof", "prove", "sympy_grad", "identity", "Sigmoid", "Tanh",
+           "vector", "matrix", "Agreement", "AgreementError", "three_way", "bptt_double_sum"]

@@ -7,6 +7,9 @@ sequence (dx, dh0, dc0, dW, db):
 2. the hand formula evaluated at numbers == lstm_ref's backward on the same
    numbers (float64, B examples as rows; parameter gradients summed over B);
 3. lstm_ref's backward == central finite differences of lstm_ref's forward.
+
+(2) and (3) are measured with :func:`lstm_ref.gradcheck.max_rel_error`, the
+course's max-based relative error, printed ``max_rel_err=``.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .forward import SymbolicCell, SymbolicSequence
-from .prove import _atoms, _evaluator, prove
+from lstm_ref.gradcheck import max_rel_error
 
-__all__ = ["three_way", "AgreementError", "Agreement", "rel_err", "HAND_TOL", "FD_TOL"]
+from .forward import SymbolicCell, SymbolicSequence
+from .hand import hand_matrix
+from .numeric import atom_values, evaluator
+from .prove import prove
+
+__all__ = ["three_way", "AgreementError", "Agreement", "HAND_TOL", "FD_TOL"]
 
 HAND_TOL = 1e-10   # (2) float64 evaluation of the same formula
 FD_TOL = 1e-6      # (3) central differences, eps = 1e-6
@@ -44,9 +51,9 @@ class Agreement:
     method : str
         How (1) was done: "exact" or "sampled".
     hand_vs_ref : float
-        rel_err of (2).
+        ``max_rel_error`` of (2).
     ref_vs_fd : float
-        rel_err of (3).
+        ``max_rel_error`` of (3).
     """
 
     grad: str
@@ -55,45 +62,45 @@ class Agreement:
     ref_vs_fd: float
 
 
-def rel_err(a, b) -> float:
-    """max |a − b| / max(max |a|, max |b|) (0 when both are 0).
-
-    Parameters
-    ----------
-    a, b : ndarray
-        Same shape.
-    """
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
-    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
-
-
 def _hand_numeric(model, hand, bind, B):
     """Evaluate the hand Matrix per example at the numbers ``bind(b)``."""
     g, _, _ = model.build()
-    evaluate = _evaluator(hand.applyfunc(g.atomize))
+    evaluate = evaluator(hand.applyfunc(g.atomize))
     rows = []
     for k in range(B):
-        vals = _atoms(g, {s: mpmath.mpf(float(v)) for s, v in bind(k).items()})
+        vals = atom_values(g, {s: mpmath.mpf(float(v)) for s, v in bind(k).items()})
         rows.append(np.array([float(v) for v in evaluate(vals)]))
     return rows
 
 
-def _check_hands(hands, allowed):
+def _check_hands(hands, allowed, T=None):
+    """Keys among ``allowed``; every formula applies only Sigmoid and Tanh."""
     if not isinstance(hands, dict) or not hands:
-        raise TypeError(f"hands: expected a non-empty dict of name -> Matrix, got {type(hands).__name__}")
+        raise TypeError("hands: expected a non-empty dict of name -> Matrix, "
+                        f"got {type(hands).__name__}")
     bad = sorted(set(hands) - set(allowed))
     if bad:
         raise ValueError(f"hands: expected keys among {sorted(allowed)}, got {bad}")
+    for name, hand in hands.items():
+        if T is not None and name == "dx":
+            if not isinstance(hand, (list, tuple)) or len(hand) != T:
+                raise TypeError(f"hands['dx']: expected a list of {T} Matrices, "
+                                f"got {type(hand).__name__}")
+            for t, h in enumerate(hand):
+                hand_matrix(h, f"hands['dx'][{t}]")
+        else:
+            hand_matrix(hand, f"hands[{name!r}]")
 
 
 def _table(title, rows):
-    lines = [title, f"  {'grad':<8}{'hand = SymPy':<15}{'hand = lstm_ref':<24}lstm_ref = finite diff."]
+    lines = [title, f"  {'grad':<8}{'hand = SymPy':<15}{'hand = lstm_ref':<25}"
+                    "lstm_ref = finite diff."]
     for r in rows:
         m2 = "✓" if r.hand_vs_ref <= HAND_TOL else "✗"
         m3 = "✓" if r.ref_vs_fd <= FD_TOL else "✗"
-        lines.append(f"  {r.grad:<8}{'✓ ' + r.method:<15}{m2} rel_err={r.hand_vs_ref:.1e}"
-                     f"{'':<6}{m3} rel_err={r.ref_vs_fd:.1e}")
+        col2 = f"{m2} max_rel_err={r.hand_vs_ref:.1e}"
+        lines.append(f"  {r.grad:<8}{'✓ ' + r.method:<15}{col2:<25}"
+                     f"{m3} max_rel_err={r.ref_vs_fd:.1e}")
     return "\n".join(lines)
 
 
@@ -126,15 +133,19 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
         (1) failed.
     AgreementError
         (2) or (3) failed; the table is printed first.
+    TypeError
+        A formula of ``hands`` applies a function other than ``Sigmoid`` and
+        ``Tanh`` (``sympy.tanh``, a sigmoid written with ``sympy.exp`` …); the
+        message names the entry (``hands['dW']``) and the function.
 
     Equations
     ---------
-    (1) hand ≡ ∂J/∂X (SymPy)   (2) rel_err(hand, lstm_ref) ≤ 1e-10
-    (3) rel_err(lstm_ref, (J(X+ε) − J(X−ε)) / 2ε) ≤ 1e-6
+    (1) hand ≡ ∂J/∂X (SymPy)   (2) max_rel_error(hand, lstm_ref) ≤ 1e-10
+    (3) max_rel_error(lstm_ref, (J(X+ε) − J(X−ε)) / 2ε) ≤ 1e-6
     """
-    from lstm_ref.cell import lstm_step_backward, lstm_step_forward   # lazy: numeric side
-    from lstm_ref.sequence import lstm_backward, lstm_forward
+    from lstm_ref.cell import lstm_step_backward, lstm_step_forward  # lazy: numeric side
     from lstm_ref.gradcheck import numerical_gradient
+    from lstm_ref.sequence import lstm_backward, lstm_forward
 
     if isinstance(B, bool) or not isinstance(B, int) or B < 1:
         raise ValueError(f"B: expected an int >= 1, got {B!r}")
@@ -144,10 +155,10 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
                         + (f" with head {model.head!r}" if hasattr(model, "head") else ""))
     is_seq = isinstance(model, SymbolicSequence)
     allowed = SEQ_GRADS if is_seq else CELL_GRADS
-    _check_hands(hands, allowed)
+    T = model.T if is_seq else 1
+    _check_hands(hands, allowed, T if is_seq else None)
     H, D = model.H, model.D
     rng = np.random.default_rng(seed)
-    T = model.T if is_seq else 1
     num = dict(x=rng.standard_normal((T, B, D)), h0=rng.standard_normal((B, H)),
                c0=rng.standard_normal((B, H)), W=rng.standard_normal((4 * H, H + D)) * 0.5,
                b=rng.standard_normal(4 * H) * 0.5, dh=rng.standard_normal((T, B, H)),
@@ -192,8 +203,6 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
         target = getattr(model, allowed[name])
         # (1) hand ≡ SymPy's derivative
         if is_seq and name == "dx":
-            if not isinstance(hand, (list, tuple)) or len(hand) != T:
-                raise TypeError(f"hands['dx']: expected a list of {T} Matrices, got {type(hand).__name__}")
             methods = {prove(f"{name}[{t}]", hand[t], target[t], model, verbose=False).method
                        for t in range(T)}
             method = "sampled" if "sampled" in methods else "exact"
@@ -213,10 +222,10 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
             else:
                 hand_num = np.array(per_b)                  # (B, H)
         # (2) hand at numbers vs lstm_ref;  (3) lstm_ref vs finite differences
-        e2 = rel_err(hand_num, ref[name])
+        e2 = max_rel_error(hand_num, ref[name])
         inputs = {k: num[k] for k in ("x", "h0", "c0", "W", "b")}
         fd = numerical_gradient(loss, inputs, wrt=[fd_of[name]])[fd_of[name]]  # eps = 1e-6
-        e3 = rel_err(ref[name], fd)
+        e3 = max_rel_error(ref[name], fd)
         rows.append(Agreement(name, method, e2, e3))
     kind = f"sequence T={T}" if is_seq else "cell"
     title = f"three-way check: LSTM {kind}, H={H} D={D} B={B}, seed {seed}"

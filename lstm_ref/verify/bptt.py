@@ -29,9 +29,10 @@ import sympy as sp
 
 from .chain import local_graph, loss_partials, tangents
 from .forward import SymbolicSequence
-from .numeric import Program
-from .prove import (DIGITS, EXACT_MAX_T, TOL, FormulaMismatch, Proof, _as_matrix, _evaluator,
-                    _expands_to_zero, _sample, _PREC)
+from .hand import hand_matrix
+from .numeric import DIGITS, PREC, Program, evaluator, forward_point
+from .poly import expands_to_zero
+from .prove import EXACT_MAX_T, TOL, FormulaMismatch, Proof
 
 __all__ = ["bptt_double_sum"]
 
@@ -64,6 +65,9 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
     Raises
     ------
     FormulaMismatch
+    TypeError
+        ``hand`` applies a function other than ``Sigmoid`` and ``Tanh``
+        (``sympy.tanh``, a sigmoid written with ``sympy.exp`` …); see :mod:`.hand`.
 
     Equations
     ---------
@@ -80,9 +84,10 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
     g, J_terms = seq.build_terms(taps)
     domains = seq.build()[2]
     tau = [g.tap_symbols[(param, t)] for t in range(T)]
-    hand_m = _as_matrix(hand, "hand")
-    if hand_m.shape != tau[0].shape:
-        raise FormulaMismatch(f"{name}: hand formula has shape {hand_m.shape}, expected the "
+    # in atoms, and applying no function but Sigmoid and Tanh (TypeError otherwise)
+    hand_a = hand_matrix(hand, "hand", g.atomize)
+    if hand_a.shape != tau[0].shape:
+        raise FormulaMismatch(f"{name}: hand formula has shape {hand_a.shape}, expected the "
                               f"shape of {param}, {tau[0].shape}")
     # causality, exactly: E_T is free of every tap of a later step
     for T_ in range(T):
@@ -90,15 +95,15 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
             if J_terms[T_].free_symbols & set(tau[t]):
                 raise AssertionError(f"internal: E_{T_ + 1} depends on ({param})_{t + 1}")
     if T <= EXACT_MAX_T:
-        return _exact(name, hand_m, g, J_terms, tau, domains, param, seed, verbose, t0)
-    tails = [Program([sum(J_terms[t:], sp.S.Zero)], _PREC) for t in range(T)]
-    hand_eval = _evaluator(hand_m.applyfunc(g.atomize))
+        return _exact(name, hand_a, g, J_terms, tau, domains, param, seed, verbose, t0)
+    tails = [Program([sum(J_terms[t:], sp.S.Zero)], PREC) for t in range(T)]
+    hand_eval = evaluator(hand_a)
     rng = np.random.default_rng(seed)
     worst = 0.0
     for p in range(points):
-        vals = _sample(g, domains, rng)
+        vals = forward_point(g, domains, rng)
         total = [mpmath.mpf(0)] * len(tau[0])
-        with mpmath.workdps(_PREC):
+        with mpmath.workdps(PREC):
             for t in range(T):
                 for k, s in enumerate(tau[t]):
                     point = dict(vals)
@@ -126,8 +131,8 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
     return res
 
 
-def _exact(name, hand_m, g, J_terms, tau, domains, param, seed, verbose, t0):
-    """Σ_T Σ_{t≤T} ∂E_T/∂(param)_t term by term, then hand − it expands to 0."""
+def _exact(name, hand_a, g, J_terms, tau, domains, param, seed, verbose, t0):
+    """Σ_T Σ_{t≤T} ∂E_T/∂(param)_t term by term, then hand − it expands to 0 (hand in atoms)."""
     T = len(tau)
     lg = local_graph(g)
     dE = [loss_partials(lg, g, E) for E in J_terms]          # ∂E_T/∂s, s ∈ free(E_T)
@@ -139,16 +144,15 @@ def _exact(name, hand_m, g, J_terms, tau, domains, param, seed, verbose, t0):
             for T_ in range(t, T):                            # inner bound t ≤ T
                 terms += [p * tan[s] for s, p in dE[T_].items() if s in tan]
         total.append(sp.Add(*terms))
-    total = sp.Matrix(*hand_m.shape, total)
-    hand_a = hand_m.applyfunc(g.atomize)
-    bad = [k for k in range(len(total)) if not _expands_to_zero(hand_a[k] - total[k])]
+    total = sp.Matrix(*hand_a.shape, total)
+    bad = [k for k in range(len(total)) if not expands_to_zero(hand_a[k] - total[k])]
     if bad:
-        hand_eval, ref_eval = _evaluator(hand_a), _evaluator(total)
+        hand_eval, ref_eval = evaluator(hand_a), evaluator(total)
         rng = np.random.default_rng(seed)
-        vals = _sample(g, domains, rng)
+        vals = forward_point(g, domains, rng)
         hv, rv = hand_eval(vals), ref_eval(vals)
         k = max(bad, key=lambda j: abs(hv[j] - rv[j]))
-        r, c = divmod(k, hand_m.shape[1])
+        r, c = divmod(k, hand_a.shape[1])
         raise FormulaMismatch(
             f"{name}: hand formula ≠ source 004's double sum Σ_T Σ_(t≤T) ∂E_T/∂({param})_t\n"
             f"  exact check: hand − double sum is a nonzero polynomial in {len(bad)} of "

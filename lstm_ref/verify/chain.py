@@ -1,4 +1,4 @@
-"""SymPy's derivative of an unrolled forward pass, assembled node by node.
+"""SymPy's derivative of a forward pass: ``sp.diff`` of the whole J, or node by node.
 
 Differentiating the whole nested loss of T unrolled steps with ``sp.diff`` is
 correct but slow: SymPy re-canonicalises the *entire* intermediate result after
@@ -17,6 +17,10 @@ handful of terms, with σ' = σ(1 − σ) and tanh' = 1 − tanh² from
 mode**: a tangent dA/dθ is pushed from θ through the atoms in forward order,
 t = 1 … T, each atom's tangent computed once from its parents'.
 
+:func:`whole_derivative` is the plain alternative, ``sp.diff`` of the whole
+J: what :func:`.prove.prove` uses for one cell, where it is fast, and the
+reference the node-by-node derivative is tested against.
+
 This is the derivative of the forward definitions (SymPy's differentiation
 rules, the multivariate chain rule over the computation graph); it does not
 use any backward formula, and its structure (forward mode, one sweep per θ)
@@ -31,7 +35,8 @@ import sympy as sp
 
 from .graph import Graph
 
-__all__ = ["LocalGraph", "local_graph", "loss_partials", "tangents", "node_derivative"]
+__all__ = ["LocalGraph", "local_graph", "loss_partials", "tangents", "node_derivative",
+           "whole_derivative"]
 
 
 class LocalGraph(NamedTuple):
@@ -171,3 +176,27 @@ def node_derivative(g: Graph, J, variables: sp.Matrix, lg: LocalGraph | None = N
         tan = tangents(lg, theta)
         return sp.Add(*[p * tan[s] for s, p in dJ.items() if s in tan])
     return variables.applyfunc(total)
+
+
+def whole_derivative(g: Graph, J, variables: sp.Matrix) -> sp.Matrix:
+    """SymPy's ∂J/∂(variables) by ``sp.diff`` of the whole loss, at τ = 0, in atoms.
+
+    Parameters
+    ----------
+    g : Graph
+        The build J comes from.
+    J : sympy.Expr
+        Loss in function form.
+    variables : sympy.Matrix
+        Leaf or tap symbols; the result has their shape (gradient layout).
+
+    Returns
+    -------
+    sympy.Matrix
+
+    Equations
+    ---------
+    ∂J/∂θ = sp.diff(J, θ),  then τ = 0 and every fn(u) -> its atom
+    """
+    zero = g.zero()
+    return variables.applyfunc(lambda s: g.atomize(sp.diff(J, s).xreplace(zero)))

@@ -3,7 +3,7 @@
 Source 000's cell in the course's notation (column vectors, one example):
 
     z_t = [h_{t-1}; x_t]
-    a_t = W z_t + b = [a_f; a_i; a_o; a_g]          (gate order f, i, o, g)
+    a_t = W z_t + b = [a_f; a_i; a_o; a_g]    (gate order f, i, o, g: lstm_ref.GATES)
     f_t = σ(a_f),  i_t = σ(a_i),  o_t = σ(a_o),  g_t = tanh(a_g)
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
     h_t = o_t ⊙ tanh(c_t)
@@ -22,13 +22,14 @@ from functools import lru_cache
 
 import sympy as sp
 
+from lstm_ref.params import GATES
+
 from .graph import Graph, dot, ones
-from .symbols import Tanh, matrix, sigma, vector
+from .symbols import Sigmoid, Tanh, matrix, vector
 
 __all__ = ["symbolic_cell", "symbolic_sequence", "SymbolicCell", "SymbolicSequence",
-           "HEADS", "GATES"]
+           "HEADS"]
 
-GATES = ("f", "i", "o", "g")
 HEADS = (None, "softmax_ce", "sigmoid_bce", "mse")
 
 #: Sites (intermediates) of one step that can be tapped, i.e. used as ``wrt``.
@@ -51,7 +52,7 @@ def _step(g: Graph, x, h_prev, c_prev, W, b, H: int, t, sfx: str) -> dict:
         pre[gate] = g.tap(_site("a_" + gate, t), a[k * H:(k + 1) * H, :], f"a_{gate}{sfx}")
     act = {}
     for gate in GATES:
-        fn = Tanh if gate == "g" else sigma
+        fn = Tanh if gate == "g" else Sigmoid
         act[gate] = g.tap(_site(gate, t), g.apply(fn, pre[gate], gate + sfx), gate + sfx)
     # c_t = f ⊙ c_{t-1} + i ⊙ g : the additive memory path
     c = g.tap(_site("c", t), act["f"].multiply_elementwise(c_prev)
@@ -91,7 +92,7 @@ def _head(g: Graph, h, W_v, b_v, y, head: str, t, sfx: str):
         # J = −Σ_k y_k v_k + (Σ_k y_k) log Σ_j e^{v_j}  (one copy of the log)
         J = -dot(y, v) + sum(y, sp.S.Zero) * lse
     elif head == "sigmoid_bce":
-        s = g.apply(sigma, v, "y_hat" + sfx)
+        s = g.apply(Sigmoid, v, "y_hat" + sfx)
         y_hat = g.atomize(s)
         J = -sum((y[k] * sp.log(s[k]) + (1 - y[k]) * sp.log(1 - s[k]) for k in range(n)),
                  sp.S.Zero)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .symbols import Tanh, sigma
+__all__ = ["Graph", "dot", "odot", "ones", "square"]
 
 
 @dataclass
@@ -73,7 +73,7 @@ class Graph:
 
         Parameters
         ----------
-        fn : sigma or Tanh
+        fn : Sigmoid or Tanh
         arg : Matrix, shape (n, 1)
             Argument in function form (may contain taps).
         name : str
@@ -162,4 +162,3 @@ def square(m: sp.Matrix) -> sp.Matrix:
     return m.applyfunc(lambda e: e**2)
 
 
-__all__ = ["Graph", "dot", "odot", "ones", "square", "sigma", "Tanh"]

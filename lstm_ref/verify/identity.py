@@ -5,14 +5,24 @@ course's symbolic forward passes. Chapters also state general identities
 (the chain rule in denominator layout, the softmax Jacobian, an unnormalised
 soft target) whose two sides are ordinary SymPy expressions; :func:`identity`
 decides those.
+
+The sides may apply ``sympy.tanh``, ``sympy.exp`` and undefined functions (an
+arbitrary loss φ), or the engine's opaque ``Sigmoid`` and ``Tanh``, which
+SymPy cannot rewrite into the others: an identity uses one kind or the other
+for each activation. An undefined function named like an activation
+(``sympy.Function('sigma')``) is rejected with a ``TypeError``
+(:func:`.hand.check_identity_side`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
-from .prove import FormulaMismatch, _as_matrix
+from .hand import as_matrix, check_identity_side
+from .prove import FormulaMismatch
+from .symbols import Sigmoid, Tanh
 
 __all__ = ["identity"]
 
@@ -24,6 +34,10 @@ def _is_zero(e) -> bool:
 
 def _counterexample(e, seed: int) -> str:
     """Values of the free symbols at which the entry ``e`` of lhs − rhs is non-zero."""
+    undefined = sorted({type(a).__name__ for a in e.atoms(AppliedUndef)})
+    if undefined:       # an arbitrary function has no values to try
+        return (f"no numeric counterexample: lhs − rhs applies the undefined function(s) "
+                f"{', '.join(undefined)}, which have no values")
     rng = np.random.default_rng(seed)
     symbols = sorted(e.free_symbols, key=str)
     for _ in range(5):
@@ -33,6 +47,18 @@ def _counterexample(e, seed: int) -> str:
             shown = ", ".join(f"{s}={float(v):.6g}" for s, v in list(point.items())[:10])
             return f"lhs − rhs = {float(value):.6g} at {shown}"
     return "no numeric counterexample found at 5 seeded points (symbolically non-zero)"
+
+
+def _mixed(e) -> str:
+    """A hint when e mixes an engine activation with SymPy's own form of it."""
+    fns = {type(a) for a in e.atoms(sp.Function)}
+    pairs = [("verify.Tanh", Tanh, "sympy.tanh", sp.tanh),
+             ("verify.Sigmoid", Sigmoid, "sympy.exp", sp.exp)]
+    for ours, ours_fn, theirs, theirs_fn in pairs:
+        if ours_fn in fns and theirs_fn in fns:
+            return (f"\n  lhs − rhs mixes {ours} and {theirs}: SymPy cannot rewrite the opaque "
+                    f"{ours}, so write both sides with one of them")
+    return ""
 
 
 def identity(name: str, lhs, rhs, *, seed: int = 0, verbose: bool = True) -> str:
@@ -64,17 +90,24 @@ def identity(name: str, lhs, rhs, *, seed: int = 0, verbose: bool = True) -> str
     FormulaMismatch
         If the shapes differ or an entry of lhs − rhs is not identically zero;
         the message names the identity, the entry and a numeric counterexample.
+    TypeError
+        ``name`` is not a str, a side is not a Matrix or expression, or a side
+        applies an undefined function named like an activation
+        (``sympy.Function('sigma')``): use ``verify.Sigmoid`` / ``verify.Tanh``.
     """
     if not isinstance(name, str):
         raise TypeError(f"name: expected a str, got {type(name).__name__}")
-    left, right = _as_matrix(lhs, "lhs"), _as_matrix(rhs, "rhs")
+    left, right = as_matrix(lhs, "lhs"), as_matrix(rhs, "rhs")
+    check_identity_side(left, "lhs")
+    check_identity_side(right, "rhs")
     if left.shape != right.shape:
         raise FormulaMismatch(f"{name}: shapes differ: lhs is {left.shape}, rhs is {right.shape}")
     for k, e in enumerate(left - right):
         if not _is_zero(e):
             r, c = divmod(k, left.shape[1])
             raise FormulaMismatch(f"{name}: not an identity; entry [{r},{c}] of lhs − rhs is "
-                                  f"{sp.sstr(sp.simplify(e))[:160]}\n  {_counterexample(e, seed)}")
+                                  f"{sp.sstr(sp.simplify(e))[:160]}\n  "
+                                  f"{_counterexample(e, seed)}{_mixed(e)}")
     line = f"✓ identity  {name}"
     if verbose:
         print(line)

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
-__all__ = ["SparsePoly", "Expander", "expand_sparse", "NotPolynomial"]
+__all__ = ["SparsePoly", "Expander", "expand_sparse", "expands_to_zero", "NotPolynomial"]
 
 _BITS = 16                       # bits per exponent in a packed monomial
 _MAX_DEGREE = (1 << _BITS) - 1   # total degree bound that rules out carries
@@ -214,3 +214,33 @@ def expand_sparse(expr, symbols=None) -> SparsePoly:
     if symbols is None:
         symbols = sorted(expr.free_symbols, key=str)
     return Expander(symbols)(expr)
+
+
+def expands_to_zero(e) -> bool:
+    """Is ``e`` identically zero as a polynomial or rational function of its symbols?
+
+    Parameters
+    ----------
+    e : sympy.Expr
+        Typically hand − SymPy for one entry, in atoms and leaves.
+
+    Returns
+    -------
+    bool
+
+    Equations
+    ---------
+    polynomial: expand_sparse(e) has no terms;  otherwise sp.expand(e) = 0, or,
+    for a rational e (BCE's ŷ(1−ŷ)/ŷ), expand(numerator(together(e))) = 0
+    """
+    try:
+        return expand_sparse(e).is_zero()
+    except NotPolynomial:
+        pass
+    d = sp.expand(e)
+    if d == 0:
+        return True
+    if d.is_polynomial() if hasattr(d, "is_polynomial") else True:
+        return False
+    # rational (e.g. BCE's ŷ(1−ŷ)/ŷ): decide on the numerator
+    return sp.expand(sp.numer(sp.together(d))) == 0

@@ -42,17 +42,16 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .chain import LocalGraph, local_graph, node_derivative
+from .chain import LocalGraph, local_graph, node_derivative, whole_derivative
 from .forward import SymbolicCell, SymbolicSequence
-from .numeric import Program
-from .poly import Expander, NotPolynomial, expand_sparse
-from .symbols import Tanh, sigma
+from .hand import hand_matrix
+from .numeric import DIGITS, PREC, evaluator, forward_point, numeric_derivative
+from .poly import Expander, NotPolynomial, expand_sparse, expands_to_zero
+from .symbols import Sigmoid, Tanh
 
-__all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "MODES", "DIGITS", "TOL",
-           "EXACT_MAX_T"]
+__all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "MODES", "TOL", "EXACT_MAX_T"]
 
 MODES = ("auto", "exact", "sampled")
-DIGITS = 50          # working precision of the sampled check
 TOL = 1e-40          # sampled check: max |hand − SymPy| allowed
 EXACT_MAX_T = 3      # auto mode proves sequences exactly up to this many steps
 NODE_BY_NODE = "SymPy's derivative assembled node by node through the unrolled graph"
@@ -109,16 +108,6 @@ class Proof:
 
 # ----------------------------------------------------------------------------- wrt
 
-def _as_matrix(value, what):
-    if isinstance(value, sp.MatrixBase):
-        return sp.Matrix(value)
-    if isinstance(value, sp.Expr) or isinstance(value, (int, float)):
-        return sp.Matrix([[sp.sympify(value)]])
-    if isinstance(value, (list, tuple)):
-        return sp.Matrix(value)
-    raise TypeError(f"{what}: expected a sympy Matrix or expression, got {type(value).__name__}")
-
-
 def _leaf_symbols(model):
     """The independent symbols of the model (inputs, parameters, upstream, targets)."""
     return {e for m, _ in model.build()[2] for e in m}
@@ -130,7 +119,8 @@ def _resolve(model, wrt):
         if isinstance(model, SymbolicSequence):
             raise TypeError(f"wrt: a sequence needs (site, t), e.g. ('c', 0); got {wrt!r}")
         if wrt not in model.sites:
-            raise ValueError(f"wrt: expected one of {model.sites} or a Matrix of leaves, got {wrt!r}")
+            raise ValueError(f"wrt: expected one of {model.sites} or a Matrix of leaves, "
+                             f"got {wrt!r}")
         return "site", wrt
     if isinstance(wrt, tuple) and len(wrt) == 2 and isinstance(wrt[0], str):
         if not isinstance(model, SymbolicSequence):
@@ -182,12 +172,6 @@ def _setup(model, kind, key, loss=None):
     return g, J, variables, domains
 
 
-def _derivative(g, J, variables):
-    """SymPy's ∂J/∂(variables) by ``sp.diff`` of the whole J, taps 0, in atoms."""
-    zero = g.zero()
-    return variables.applyfunc(lambda s: g.atomize(sp.diff(J, s).xreplace(zero)))
-
-
 @lru_cache(maxsize=32)
 def _sequence_local_graph(key, taps) -> LocalGraph:
     """``local_graph`` of a sequence build, computed once per (model, taps)."""
@@ -200,7 +184,7 @@ def _model_derivative(model, g, J, variables, taps, custom_loss=False):
     """SymPy's ∂J/∂(variables) in atoms: whole-J ``sp.diff`` for a cell,
     node by node (:mod:`.chain`) for a sequence. Returns (Matrix, how)."""
     if not isinstance(model, SymbolicSequence):
-        return _derivative(g, J, variables), ""
+        return whole_derivative(g, J, variables), ""
     lg = local_graph(g) if custom_loss else _sequence_local_graph(
         (model.T, model.H, model.D, model.head, model.V, model.target), taps)
     return node_derivative(g, J, variables, lg), NODE_BY_NODE
@@ -230,7 +214,7 @@ def sympy_grad(model, wrt):
 
 # ------------------------------------------------------------------ decision steps
 
-_OPAQUE = (sigma, Tanh, sp.exp, sp.log)
+_OPAQUE = (Sigmoid, Tanh, sp.exp, sp.log)
 
 
 def _has_residue(e):
@@ -257,89 +241,11 @@ def _entry_equal(hand, theirs, expand) -> bool:
     try:
         return expand(hand).terms == expand(theirs).terms
     except NotPolynomial:
-        return _expands_to_zero(hand - theirs)
-
-
-def _expands_to_zero(e) -> bool:
-    try:
-        return expand_sparse(e).is_zero()
-    except NotPolynomial:
-        pass
-    d = sp.expand(e)
-    if d == 0:
-        return True
-    if d.is_polynomial() if hasattr(d, "is_polynomial") else True:
-        return False
-    # rational (e.g. BCE's ŷ(1−ŷ)/ŷ): decide on the numerator
-    return sp.expand(sp.numer(sp.together(d))) == 0
+        return expands_to_zero(hand - theirs)
 
 
 def _fmt(x) -> str:
     return mpmath.nstr(mpmath.mpf(x), 8, min_fixed=-4, max_fixed=4) if x != 0 else "0"
-
-
-def _sample(g, domains, rng):
-    """Leaf values of one seeded random forward point, then every atom."""
-    vals = {}
-    for m, dom in domains:
-        n = len(m)
-        if dom == "simplex":
-            draw = rng.dirichlet(np.ones(n + 1))[:n]
-        elif dom == "unit":
-            draw = rng.uniform(0.05, 0.95, size=n)
-        else:
-            draw = rng.uniform(-1.0, 1.0, size=n)
-        for s, v in zip(m, draw):
-            vals[s] = mpmath.mpf(float(v))
-    return _atoms(g, vals)
-
-
-def _atoms(g, vals):
-    """Add the value of every atom (forward order) to the leaf values ``vals``."""
-    for atom, d in g.atom_defs:
-        vals[atom] = Program([d], _PREC)(vals)[0]
-    for m in g.tap_symbols.values():
-        vals.update({s: mpmath.mpf(0) for s in m})
-    return vals
-
-
-_PREC = DIGITS + 15
-
-
-def _evaluator(M):
-    """Compile the entries of M (atoms and leaves) for 65-digit evaluation."""
-    prog = Program(list(M), _PREC)
-
-    def evaluate(vals):
-        missing = [s for s in prog.symbols if s not in vals]
-        if missing:
-            raise ValueError("hand: uses symbols that are not leaves or atoms of the model: "
-                             f"{sorted(map(str, missing))}")
-        return prog(vals)
-    return evaluate
-
-
-@lru_cache(maxsize=32)
-def _numeric_derivative(J, variables):
-    """∂J/∂v of the forward pass by 65-digit numerical differentiation (mpmath)."""
-    prog = Program([J], _PREC)
-    present = set(prog.symbols)
-
-    def evaluate(vals):
-        out = []
-        with mpmath.workdps(_PREC):
-            for v in variables:
-                if v not in present:          # J does not depend on v
-                    out.append(mpmath.mpf(0))
-                    continue
-                point = dict(vals)
-
-                def J_of(u):
-                    point[v] = u
-                    return prog(point)[0]
-                out.append(mpmath.diff(J_of, mpmath.mpf(vals[v])))
-        return out
-    return evaluate
 
 
 def _diff_text(e):
@@ -358,7 +264,7 @@ def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, p
     """Search seeded forward points for an entry where hand ≠ reference; format it."""
     rng = np.random.default_rng(seed)
     for p in range(points):
-        vals = _sample(g, domains, rng)
+        vals = forward_point(g, domains, rng)
         hv, rv = hand_eval(vals), ref_eval(vals)
         diffs = [float(abs(x - y)) for x, y in zip(hv, rv)]
         k = int(np.argmax(diffs))
@@ -402,7 +308,8 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     hand : sympy.Matrix
         The chapter's formula in the vectorized form it states, written in
         the model's atoms and leaves (``cell.f``, ``cell.tanh_c``, ``cell.W``,
-        ``cell.dc_next`` …). Gradient layout: same shape as ``wrt``.
+        ``cell.dc_next`` …); the only functions it may apply are the engine's
+        ``Sigmoid`` and ``Tanh``. Gradient layout: same shape as ``wrt``.
     wrt : str, (str, int) or sympy.Matrix
         What J is differentiated with respect to: a leaf Matrix (``cell.W``,
         ``cell.W_f``, ``cell.x`` …), an intermediate by name (``"c"``,
@@ -437,6 +344,10 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     ------
     FormulaMismatch
         (an AssertionError) naming the equation, with a counterexample.
+    TypeError
+        ``hand`` applies ``sympy.tanh``, ``sympy.exp`` (a written-out
+        sigmoid), an undefined ``sympy.Function('sigma')`` or any function
+        other than ``Sigmoid`` and ``Tanh`` (:mod:`.hand`); the message names it.
 
     Equations
     ---------
@@ -453,17 +364,17 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     if isinstance(points, bool) or not isinstance(points, int) or points < 1:
         raise ValueError(f"points: expected an int >= 1, got {points!r}")
     _check_model(model)
-    hand_m = _as_matrix(hand, "hand")
     kind, key = _resolve(model, wrt)
     g, J, variables, domains = _setup(model, kind, key, loss)
-    if hand_m.shape != variables.shape:
+    # in atoms, and applying no function but Sigmoid and Tanh (TypeError otherwise)
+    hand_a = hand_matrix(hand, "hand", g.atomize)
+    if hand_a.shape != variables.shape:
         hint = " (it has the transposed shape: is a W or a product transposed?)" \
-            if hand_m.shape == variables.shape[::-1] else ""
+            if hand_a.shape == variables.shape[::-1] else ""
         raise FormulaMismatch(
-            f"{name}: hand formula has shape {hand_m.shape} but ∂J/∂{_label(kind, key, variables)} "
+            f"{name}: hand formula has shape {hand_a.shape} but ∂J/∂{_label(kind, key, variables)} "
             f"has the shape of {_label(kind, key, variables)}, {variables.shape} "
             f"(gradient layout){hint}")
-    hand_a = hand_m.applyfunc(g.atomize)
     n = len(variables)
 
     reason = ""
@@ -486,7 +397,7 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
                                  "is not an atom of the model")
             method, reason = "sampled", "an expression is not polynomial in the atoms"
 
-    hand_eval = _evaluator(hand_a)
+    hand_eval = evaluator(hand_a)
 
     if method == "exact":
         expand = Expander()     # one memo for all entries: they share subexpressions
@@ -495,7 +406,7 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
             diff = hand_a - theirs
             msg = _counterexample(name, f"exact check: hand − SymPy is a nonzero polynomial in "
                                   f"{len(bad)} of {n} entries", hand_a, hand_eval,
-                                  _evaluator(theirs), g, domains, seed,
+                                  evaluator(theirs), g, domains, seed,
                                   max(points, 5), variables.shape, diff)
             if msg is None:
                 msg = (f"{name}: hand − SymPy is a nonzero polynomial in the atoms in {len(bad)} "
@@ -504,17 +415,19 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
             raise FormulaMismatch(msg)
         res = Proof(name, "exact", n, 0, 0, 0.0, "", time.perf_counter() - t0, how)
     else:
-        ref_eval = _numeric_derivative(J, sp.ImmutableMatrix(variables))
+        ref_eval = numeric_derivative(J, sp.ImmutableMatrix(variables))
         rng = np.random.default_rng(seed)
         worst = 0.0
         for _ in range(points):
-            vals = _sample(g, domains, rng)
+            vals = forward_point(g, domains, rng)
             worst = max([worst] + [float(abs(x - y)) for x, y in
                                    zip(hand_eval(vals), ref_eval(vals))])
         if worst > TOL:
-            msg = _counterexample(name, f"sampled check: {points} points, {DIGITS} digits, "
-                                  f"max |hand − ∂J/∂X| = {worst:.3e} > {TOL:.0e} (∂J/∂X of the forward pass, 65-digit numerical derivative)", hand_a,
-                                  hand_eval, ref_eval, g, domains, seed, points, variables.shape)
+            header = (f"sampled check: {points} points, {DIGITS} digits, "
+                      f"max |hand − ∂J/∂X| = {worst:.3e} > {TOL:.0e} (∂J/∂X of the forward "
+                      f"pass, {PREC}-digit numerical derivative)")
+            msg = _counterexample(name, header, hand_a, hand_eval, ref_eval, g, domains, seed,
+                                  points, variables.shape)
             raise FormulaMismatch(msg)
         res = Proof(name, "sampled", n, points, DIGITS, worst, reason, time.perf_counter() - t0)
     if verbose:

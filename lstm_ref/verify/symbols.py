@@ -1,6 +1,6 @@
 """Opaque activation functions and the symbol factories of the symbolic model.
 
-``sigma`` and ``Tanh`` are SymPy functions that SymPy never rewrites. Their
+``Sigmoid`` and ``Tanh`` are SymPy functions that SymPy never rewrites. Their
 only property is the derivative, stated through the function's own value,
 
     σ'(a) = σ(a) (1 − σ(a)),        tanh'(a) = 1 − tanh(a)².
@@ -9,6 +9,11 @@ so after SymPy differentiates a forward pass, every derivative is a product of
 function *values*. Replacing each application by an atom symbol (``f[0]``,
 ``tanh_c[1]``, ...) then turns both a SymPy derivative and a hand-derived
 formula into polynomials in the same atoms, where ``expand`` decides equality.
+
+A hand formula therefore writes an activation as ``Sigmoid(u)`` / ``Tanh(u)``
+(or as the model's atom): ``sympy.tanh``, ``1/(1 + sympy.exp(-u))`` and an
+undefined ``sympy.Function('sigma')`` are other functions to SymPy and are
+rejected with a ``TypeError`` (:mod:`.hand`).
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-__all__ = ["sigma", "Tanh", "vector", "matrix"]
+__all__ = ["Sigmoid", "Tanh", "vector", "matrix"]
 
 
-class sigma(sp.Function):
-    """Logistic sigmoid σ(a) = 1 / (1 + e^(−a)), opaque to SymPy.
+class Sigmoid(sp.Function):
+    """Logistic sigmoid σ(a) = 1 / (1 + e^(−a)), opaque to SymPy (printed as ``Sigmoid``).
 
     Equations
     ---------

@@ -14,10 +14,14 @@ def test_pages_load_mathjax_from_the_site(html_dir):
     srcs = MATHJAX_TAG.findall(html)
     assert srcs, "notation.html does not load MathJax at all"
     for src in srcs:
-        assert not src.startswith(("http:", "https:", "//")), f"MathJax comes from the network: {src}"
+        assert not src.startswith(("http:", "https:", "//")), (
+            f"MathJax comes from the network: {src}"
+        )
         local = (html_dir / "book" / src).resolve()
         assert local.is_file(), f"MathJax script {src} is not in the built site"
-        assert local.stat().st_size > 500_000, "the local tex-chtml.js is not the full MathJax build"
+        assert local.stat().st_size > 500_000, (
+            "the local tex-chtml.js is not the full MathJax build"
+        )
         assert "MathJax" in local.read_text(encoding="utf-8", errors="replace")[:200_000]
 
 
@@ -32,6 +36,7 @@ def test_mathjax_components_loaded_on_demand_are_bundled(html_dir, component):
 
 def test_no_page_mentions_a_mathjax_cdn(html_dir):
     offenders = [p.name for p in html_dir.rglob("*.html")
-                 if re.search(r"cdn\.jsdelivr\.net/npm/mathjax|cdnjs\.cloudflare\.com/ajax/libs/mathjax",
+                 if re.search(r"cdn\.jsdelivr\.net/npm/mathjax"
+                              r"|cdnjs\.cloudflare\.com/ajax/libs/mathjax",
                               p.read_text(encoding="utf-8"))]
     assert not offenders, f"pages that point at a MathJax CDN: {offenders}"

@@ -63,7 +63,9 @@ def test_bibliography_page_lists_the_sources(html_dir):
 
 def test_exercises_have_hidden_solutions(html_dir):
     html = read(html_dir, "book/notation.html")
-    assert 'class="admonition exercise' in html or "exercise admonition" in html, "no exercise rendered"
+    assert 'class="admonition exercise' in html or "exercise admonition" in html, (
+        "no exercise rendered"
+    )
     assert re.search(r'class="[^"]*solution[^"]*dropdown', html) or "toggle-hidden" in html, \
         "no collapsed (dropdown) solution rendered"
 

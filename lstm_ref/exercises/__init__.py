@@ -1,0 +1,72 @@
+"""Auto-checkers for reader exercises: run the reader's NumPy function on
+seeded inputs and say exactly what is wrong.
+
+Each checker takes the correct answer from lstm_ref itself (tested against
+finite differences and proved by the SymPy engine elsewhere) and knows a list
+of named mistakes, each the answer that mistake gives, built by changing the
+inputs or outputs of lstm_ref's own functions. The reader's output is compared
+with the correct answer, then with each mistake in turn; transposes and wrong
+shapes are recognised first.
+
+A checker prints one line and returns a :class:`Verdict`. With ``expect=None``
+it asserts the reader is correct (raising :class:`ExerciseFailed`); a chapter
+that *demonstrates* a wrong attempt passes ``expect="<mistake name>"``, which
+asserts that exactly that diagnosis is made.
+
+Pure NumPy (no SymPy); import it as ``from lstm_ref import exercises``.
+
+Modules: :mod:`._judge` (the judging), :mod:`.losses` (output layer),
+:mod:`.cell` (one step), :mod:`.sequence` (BPTT).
+"""
+
+from __future__ import annotations
+
+from ._judge import ExerciseFailed, Mistake, Verdict
+from .cell import CELL_BACKWARD, CELL_FORWARD, check_cell_backward, check_cell_forward
+from .losses import DW_V, MSE, SOFTMAX_CE, check_dW_v, check_mse_grad, check_softmax_ce_grad
+from .sequence import SEQUENCE_BACKWARD, check_sequence_backward
+
+__all__ = ["Mistake", "Verdict", "ExerciseFailed", "check_softmax_ce_grad", "check_mse_grad",
+           "check_dW_v", "check_cell_forward", "check_cell_backward", "check_sequence_backward",
+           "check_exercise", "EXERCISES", "MISTAKES"]
+
+#: Checker of every exercise, by exercise name.
+EXERCISES = {
+    "softmax_ce_grad": check_softmax_ce_grad,
+    "mse_grad": check_mse_grad,
+    "dW_v": check_dW_v,
+    "cell_forward": check_cell_forward,
+    "cell_backward": check_cell_backward,
+    "sequence_backward": check_sequence_backward,
+}
+
+_SPECS = {"softmax_ce_grad": SOFTMAX_CE, "mse_grad": MSE, "dW_v": DW_V,
+          "cell_forward": CELL_FORWARD, "cell_backward": CELL_BACKWARD,
+          "sequence_backward": SEQUENCE_BACKWARD}
+
+#: ``MISTAKES[exercise][name]`` is the message of a named mistake, for every exercise.
+MISTAKES = {ex: {m.name: m.message for m in spec.mistakes} for ex, spec in _SPECS.items()}
+
+
+def check_exercise(name: str, fn, **kwargs) -> Verdict:
+    """Run the checker registered under ``name`` (a key of ``EXERCISES``).
+
+    Parameters
+    ----------
+    name : str
+    fn : callable
+        The reader's function (see the individual checker for its signature).
+    **kwargs
+        ``expect``, ``seed``.
+
+    Returns
+    -------
+    Verdict
+
+    Equations
+    ---------
+    None: this only dispatches to ``EXERCISES[name]``.
+    """
+    if name not in EXERCISES:
+        raise ValueError(f"name: expected one of {sorted(EXERCISES)}, got {name!r}")
+    return EXERCISES[name](fn, **kwargs)

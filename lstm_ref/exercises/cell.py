@@ -1,0 +1,250 @@
+"""Checkers for one LSTM step: the forward step and the backward step.
+
+The correct answers are :func:`lstm_ref.lstm_step_forward` and
+:func:`lstm_ref.lstm_step_backward`. Each mistake is the real step run on
+transformed inputs (a permuted W, a shifted ``dc_next``) with its outputs
+transformed, or, where no such change exists, a few lines on the real
+:class:`~lstm_ref.StepCache`'s stored activations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import sigmoid, tanh
+from ..affine import AffineCache, affine_backward
+from ..cell import StepCache, lstm_step_backward, lstm_step_forward
+from ..params import fuse_gates, fuse_weight, split_gates, split_weight_by_gate
+from ._judge import Exercise, Mistake, Verdict, run
+
+__all__ = ["CELL_FORWARD", "CELL_BACKWARD", "check_cell_forward", "check_cell_backward"]
+
+_STEP = ("x", "h_prev", "c_prev", "W", "b")
+
+
+def _swap_f_i(M):
+    """W (4H, H+D) or b (4H,) with the f and i row blocks exchanged.
+
+    A cell that reads W's row blocks in the order i, f, o, g computes exactly
+    the correct cell on this swapped W (and b).
+    """
+    blocks = split_gates(M.T)  # the row blocks of M are the column blocks of M.T
+    return fuse_gates(blocks.i, blocks.f, blocks.o, blocks.g).T
+
+
+def _step(ctx, **changed):
+    """lstm_step_forward on the context's inputs, some of them replaced."""
+    return lstm_step_forward(*(changed.get(k, ctx[k]) for k in _STEP))
+
+
+def _sign(ctx):
+    return {k: -v for k, v in ctx["correct"].items()}
+
+
+# ------------------------------------------------------------------- forward
+
+def _forward_draw(rng):
+    B, D, H = 2, 4, 3  # D ≠ H, so a wrong stacking order is visible
+    return dict(x=rng.standard_normal((B, D)), h_prev=rng.standard_normal((B, H)),
+                c_prev=rng.standard_normal((B, H)), W=0.8 * rng.standard_normal((4 * H, H + D)),
+                b=0.5 * rng.standard_normal(4 * H))
+
+
+def _h_c(out):
+    h, c, _ = out
+    return {"h": h, "c": c}
+
+
+def _stack_x_first(ctx):
+    # z = [x; h_prev] against W: W's first D columns act on x and its last H on
+    # h_prev, i.e. the correct cell with W_h = W[:, D:] and W_x = W[:, :D].
+    D = ctx["x"].shape[1]
+    W = ctx["W"]
+    return _h_c(_step(ctx, W=fuse_weight(W[:, D:], W[:, :D])))
+
+
+def _missing_tanh_on_c(ctx):
+    _, c, cache = _step(ctx)
+    return {"h": cache.o * c, "c": c}  # h = o ⊙ c
+
+
+def _sigmoid_candidate(ctx):
+    _, _, cache = _step(ctx)
+    a_g = cache.z @ split_weight_by_gate(ctx["W"]).g.T + split_gates(ctx["b"]).g  # (B, H)
+    g = sigmoid(a_g)  # σ where tanh belongs; then c and h as in the cell
+    c = cache.f * cache.c_prev + cache.i * g
+    return {"h": cache.o * tanh(c), "c": c}
+
+
+def _no_forget_gate(ctx):
+    _, _, cache = _step(ctx)
+    c = cache.c_prev + cache.i * cache.g  # f ⊙ c_prev without f
+    return {"h": cache.o * tanh(c), "c": c}
+
+
+CELL_FORWARD = Exercise(
+    name="check_cell_forward",
+    args=_STEP,
+    draw=_forward_draw,
+    correct=lambda ctx: _h_c(_step(ctx)),
+    mistakes=(
+        Mistake("gate_order_ifog",
+                "the gates are read in order i, f, o, g; the course's order is f, i, o, g "
+                "(rows 0:H of W are the forget gate)",
+                lambda ctx: _h_c(_step(ctx, W=_swap_f_i(ctx["W"]), b=_swap_f_i(ctx["b"])))),
+        Mistake("stack_x_first",
+                "the input is stacked as [x; h_prev]; the course stacks z = [h_prev; x] "
+                "(h first, source 000), so W's first H columns act on h_prev", _stack_x_first),
+        Mistake("missing_tanh_on_c",
+                "h = o ⊙ c: the squashing tanh of the cell state is missing; h = o ⊙ tanh(c)",
+                _missing_tanh_on_c),
+        Mistake("sigmoid_candidate",
+                "the candidate uses σ; g = tanh(a_g) (it must be able to be negative)",
+                _sigmoid_candidate),
+        Mistake("no_forget_gate",
+                "c = c_prev + i ⊙ g: the forget gate is missing (that is the 1997 LSTM); "
+                "c = f ⊙ c_prev + i ⊙ g", _no_forget_gate),
+    ),
+)
+
+
+def check_cell_forward(fn, *, expect=None, seed=0) -> Verdict:
+    """Check a reader's LSTM cell forward step.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(x, h_prev, c_prev, W, b) -> (h, c)`` (a tuple, NamedTuple, dict or
+        object with ``h`` and ``c``), with x (B, D), h_prev and c_prev (B, H),
+        W (4H, H+D) in gate order f, i, o, g acting on z = [h_prev; x],
+        b (4H,); h and c are (B, H).
+    expect : str, optional
+        None, or ``"gate_order_ifog"``, ``"stack_x_first"``, ``"missing_tanh_on_c"``,
+        ``"sigmoid_candidate"``, ``"no_forget_gate"``, ``"transposed"``, ``"shape"``,
+        ``"unknown"``.
+    seed : int
+        Seed of ``np.random.default_rng``.
+
+    Returns
+    -------
+    Verdict
+
+    Equations
+    ---------
+    z = [h_prev; x],  a = W z + b,  f, i, o = σ(a_f), σ(a_i), σ(a_o),  g = tanh(a_g),
+    c = f ⊙ c_prev + i ⊙ g,  h = o ⊙ tanh(c)
+    """
+    return run(CELL_FORWARD, fn, expect=expect, seed=seed)
+
+
+# ------------------------------------------------------------------- backward
+
+def _backward_draw(rng):
+    B, D, H = 2, 4, 3
+    return dict(x=rng.standard_normal((B, D)), h_prev=rng.standard_normal((B, H)),
+                c_prev=rng.standard_normal((B, H)), W=0.5 * rng.standard_normal((4 * H, H + D)),
+                b=0.5 * rng.standard_normal(4 * H), dh=rng.standard_normal((B, H)),
+                dc_next=rng.standard_normal((B, H)))
+
+
+def _grads(ctx, dc_next=None, **changed):
+    """lstm_step_backward(dh, dc_next) after the forward step on (changed) inputs, as a dict."""
+    _, _, cache = _step(ctx, **changed)
+    dc_next = ctx["dc_next"] if dc_next is None else dc_next
+    return lstm_step_backward(ctx["dh"], dc_next, cache)._asdict()
+
+
+def _tanh_not_squared(ctx):
+    # dc = dh ⊙ o ⊙ (1 − tanh c) + dc_next is the real dc with dc_next shifted by
+    # dh ⊙ o ⊙ (tanh²c − tanh c); everything after dc is then the mistake's.
+    _, _, cache = _step(ctx)
+    shift = ctx["dh"] * cache.o * (cache.tanh_c**2 - cache.tanh_c)  # (B, H)
+    return _grads(ctx, dc_next=ctx["dc_next"] + shift)
+
+
+def _gate_deltas(dh, dc_next, cache):
+    """δa = ∂J/∂a (B, 4H) of the real step: db of one example alone is its row of δa."""
+    rows = []
+    for r in range(dh.shape[0]):
+        one = StepCache(*(v if k == "W" else v[r:r + 1] for k, v in cache._asdict().items()))
+        rows.append(lstm_step_backward(dh[r:r + 1], dc_next[r:r + 1], one).db)  # (4H,)
+    return np.stack(rows)  # (B, 4H)
+
+
+def _missing_sigmoid_derivative(ctx):
+    _, _, cache = _step(ctx)
+    da = _gate_deltas(ctx["dh"], ctx["dc_next"], cache)  # (B, 4H)
+    f, i, o = cache.f, cache.i, cache.o
+    # δa_f, δa_i, δa_o without their factor σ' = s(1 − s); δa_g keeps tanh'
+    da = da / fuse_gates(f * (1 - f), i * (1 - i), o * (1 - o), np.ones_like(f))  # (B, 4H)
+    # a = W z + b is an affine layer: dz = Wᵀδa, dW = Σ_b δa zᵀ, db = Σ_b δa
+    dz, dW, db = affine_backward(da, AffineCache(h=cache.z, W_v=cache.W))
+    H = f.shape[1]
+    # dc_prev = dc ⊙ f has no σ' on its path: it is the correct one
+    return dict(dx=dz[:, H:], dh_prev=dz[:, :H], dc_prev=ctx["correct"]["dc_prev"], dW=dW, db=db)
+
+
+def _dc_prev_only_dc_next(ctx):
+    _, _, cache = _step(ctx)
+    return {**ctx["correct"], "dc_prev": ctx["dc_next"] * cache.f}
+
+
+def _gate_order_ifog_backward(ctx):
+    # a consistent implementation reading W's blocks in order i, f, o, g computes
+    # the correct gradients of the cell with f and i rows swapped, in its own layout
+    out = _grads(ctx, W=_swap_f_i(ctx["W"]), b=_swap_f_i(ctx["b"]))
+    return {**out, "dW": _swap_f_i(out["dW"]), "db": _swap_f_i(out["db"])}
+
+
+CELL_BACKWARD = Exercise(
+    name="check_cell_backward",
+    args=("dh", "dc_next") + _STEP,
+    draw=_backward_draw,
+    correct=_grads,
+    mistakes=(
+        Mistake("missing_dc_next",
+                "dc lacks “+ dc_next”, the gradient carried from c_{t+1}; "
+                "dc = dh ⊙ o ⊙ (1 − tanh²c) + dc_next (every output is affected)",
+                lambda ctx: _grads(ctx, dc_next=np.zeros_like(ctx["dc_next"]))),
+        Mistake("tanh_not_squared", "tanh' is written 1 − tanh(c) instead of 1 − tanh²(c)",
+                _tanh_not_squared),
+        Mistake("missing_sigmoid_derivative",
+                "the gate derivative σ' = σ(1 − σ) is missing in da_f, da_i, da_o",
+                _missing_sigmoid_derivative),
+        Mistake("dc_prev_only_dc_next",
+                "dc_prev is dc_next ⊙ f only: the path through h_t is missing; "
+                "dc_prev = dc ⊙ f with the full dc", _dc_prev_only_dc_next),
+        Mistake("gate_order_ifog",
+                "the gates are read in order i, f, o, g; the course's order is f, i, o, g",
+                _gate_order_ifog_backward),
+        Mistake("sign", "every gradient has the wrong sign", _sign),
+    ),
+)
+
+
+def check_cell_backward(fn, *, expect=None, seed=0) -> Verdict:
+    """Check a reader's LSTM cell backward step.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(dh, dc_next, x, h_prev, c_prev, W, b)`` returning an object,
+        NamedTuple or dict with ``dx`` (B, D), ``dh_prev``, ``dc_prev`` (B, H),
+        ``dW`` (4H, H+D), ``db`` (4H,). Inputs: dh, dc_next, h_prev, c_prev
+        (B, H), x (B, D), W (4H, H+D), b (4H,).
+    expect : str, optional
+        None, or ``"missing_dc_next"``, ``"tanh_not_squared"``,
+        ``"missing_sigmoid_derivative"``, ``"dc_prev_only_dc_next"``, ``"gate_order_ifog"``,
+        ``"sign"``, ``"transposed"``, ``"shape"``, ``"unknown"``.
+    seed : int
+
+    Returns
+    -------
+    Verdict
+
+    Equations
+    ---------
+    dc = dh ⊙ o ⊙ (1 − tanh²c) + dc_next;  da = [dc⊙c_prev⊙f(1−f); dc⊙g⊙i(1−i);
+    dh⊙tanh c⊙o(1−o); dc⊙i⊙(1−g²)];  dz = Wᵀda;  dW = Σ_b da zᵀ;  dc_prev = dc ⊙ f
+    """
+    return run(CELL_BACKWARD, fn, expect=expect, seed=seed)

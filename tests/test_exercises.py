@@ -1,0 +1,382 @@
+"""lstm_ref.exercises: every checker names every mistake it knows, and its answers are lstm_ref's.
+
+Oracles, independent of the checkers' mistake models (which transform lstm_ref's calls):
+
+* the reader functions below, written as a reader would write them: plain NumPy, one
+  switch per mistake. With no mistake they are checked against lstm_ref and against
+  central finite differences of lstm_ref's forward functions;
+* lstm_ref itself: a reader returning lstm_ref's result must match the checker's answer
+  bit for bit (``max_rel_err=0.0e+00``).
+"""
+
+import subprocess
+import sys
+from functools import partial
+
+import numpy as np
+import pytest
+
+import lstm_ref
+from lstm_ref import exercises as E
+from lstm_ref.exercises._judge import ATOL, RTOL
+
+SEEDS = (0, 1)
+FIELDS = {
+    "softmax_ce_grad": ("dv",),
+    "mse_grad": ("dy_hat",),
+    "dW_v": ("dW_v",),
+    "cell_forward": ("h", "c"),
+    "cell_backward": ("dx", "dh_prev", "dc_prev", "dW", "db"),
+    "sequence_backward": ("dx", "dh0", "dc0", "dW", "db"),
+}
+
+
+# ------------------------------------------------------------------ reader functions
+
+def _softmax(v):
+    e = np.exp(v - v.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _onehot(v, y):
+    return np.eye(v.shape[1])[y]
+
+
+def _sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def _gate_rows(H, bug):
+    """Row slices of W that the reader takes for f, i, o, g."""
+    f, i = (slice(H, 2 * H), slice(0, H)) if bug == "gate_order_ifog" else (slice(0, H),
+                                                                            slice(H, 2 * H))
+    return f, i, slice(2 * H, 3 * H), slice(3 * H, 4 * H)
+
+
+def reader_step_forward(x, h_prev, c_prev, W, b, bug=None):
+    """A reader's forward step in plain NumPy; ``bug`` names the mistake it makes."""
+    H = h_prev.shape[1]
+    rf, ri, ro, rg = _gate_rows(H, bug)
+    z = np.concatenate([x, h_prev] if bug == "stack_x_first" else [h_prev, x], axis=1)
+    a = z @ W.T + b
+    f, i, o = _sig(a[:, rf]), _sig(a[:, ri]), _sig(a[:, ro])
+    g = _sig(a[:, rg]) if bug == "sigmoid_candidate" else np.tanh(a[:, rg])
+    c = (c_prev if bug == "no_forget_gate" else f * c_prev) + i * g
+    h = o * (c if bug == "missing_tanh_on_c" else np.tanh(c))
+    return h, c
+
+
+def reader_step_backward(dh, dc_next, x, h_prev, c_prev, W, b, bug=None):
+    """A reader's backward step in plain NumPy (its own forward inside)."""
+    H = h_prev.shape[1]
+    rf, ri, ro, rg = _gate_rows(H, bug)
+    z = np.concatenate([h_prev, x], axis=1)
+    a = z @ W.T + b
+    f, i, o, g = _sig(a[:, rf]), _sig(a[:, ri]), _sig(a[:, ro]), np.tanh(a[:, rg])
+    c = f * c_prev + i * g
+    tc = np.tanh(c)
+    dtanh = 1 - tc if bug == "tanh_not_squared" else 1 - tc**2
+    dc = dh * o * dtanh + (0 if bug == "missing_dc_next" else dc_next)
+    dsig = (lambda s: 1.0) if bug == "missing_sigmoid_derivative" else (lambda s: s * (1 - s))
+    da = np.empty_like(a)
+    da[:, rf] = dc * c_prev * dsig(f)
+    da[:, ri] = dc * g * dsig(i)
+    da[:, ro] = dh * tc * dsig(o)
+    da[:, rg] = dc * i * (1 - g**2)
+    dz = da @ W
+    dc_prev = (dc_next if bug == "dc_prev_only_dc_next" else dc) * f
+    out = dict(dx=dz[:, H:], dh_prev=dz[:, :H], dc_prev=dc_prev, dW=da.T @ z, db=da.sum(axis=0))
+    return {k: -v for k, v in out.items()} if bug == "sign" else out
+
+
+def reader_bptt(dh, x, h0, c0, W, b, bug=None):
+    """A reader's BPTT loop over the reader's own step functions."""
+    T = x.shape[0]
+    hs, cs = [h0], [c0]
+    for t in range(T):
+        h, c = reader_step_forward(x[t], hs[-1], cs[-1], W, b)
+        hs.append(h)
+        cs.append(c)
+    dx, dW, db = np.zeros_like(x), np.zeros_like(W), np.zeros_like(b)
+    dh_next, dc_next = np.zeros_like(h0), np.zeros_like(c0)
+    for t in ([T - 1] if bug == "last_step_only" else reversed(range(T))):
+        dh_t = dh[t] if bug == "no_dh_next" else dh[t] + dh_next
+        dc_t = np.zeros_like(c0) if bug == "no_dc_carry" else dc_next
+        g = reader_step_backward(dh_t, dc_t, x[t], hs[t], cs[t], W, b)
+        dx[t] = g["dx"]
+        dW, db = dW + g["dW"], db + g["db"]
+        dh_next, dc_next = g["dh_prev"], g["dc_prev"]
+    out = dict(dx=dx, dh0=dh_next, dc0=dc_next, dW=dW, db=db)
+    return {k: -v for k, v in out.items()} if bug == "sign" else out
+
+
+READERS = {  # READERS[exercise][mistake], None for the correct answer
+    "softmax_ce_grad": {
+        None: lambda v, y: _softmax(v) - _onehot(v, y),
+        "sign": lambda v, y: _onehot(v, y) - _softmax(v),
+        "forgot_y": lambda v, y: _softmax(v),
+        "logits_not_probabilities": lambda v, y: v - _onehot(v, y),
+        "mean_over_batch": lambda v, y: (_softmax(v) - _onehot(v, y)) / len(y),
+    },
+    "mse_grad": {
+        None: lambda a, y: 2 * (a - y),
+        "sign": lambda a, y: 2 * (y - a),
+        "missing_factor_2": lambda a, y: a - y,
+        "mean_over_batch": lambda a, y: 2 * (a - y) / len(a),
+    },
+    "dW_v": {
+        None: lambda dv, h: dv.T @ h,
+        "sign": lambda dv, h: -(dv.T @ h),
+        "mean_over_batch": lambda dv, h: dv.T @ h / len(dv),
+        "one_example": lambda dv, h: np.outer(dv[0], h[0]),
+    },
+    "cell_forward": {bug: partial(reader_step_forward, bug=bug) for bug in
+                     (None, "gate_order_ifog", "stack_x_first", "missing_tanh_on_c",
+                      "sigmoid_candidate", "no_forget_gate")},
+    "cell_backward": {bug: partial(reader_step_backward, bug=bug) for bug in
+                      (None, "missing_dc_next", "tanh_not_squared", "missing_sigmoid_derivative",
+                       "dc_prev_only_dc_next", "gate_order_ifog", "sign")},
+    "sequence_backward": {bug: partial(reader_bptt, bug=bug) for bug in
+                          (None, "no_dh_next", "no_dc_carry", "last_step_only", "sign")},
+}
+
+CASES = [(ex, name) for ex in E.MISTAKES for name in E.MISTAKES[ex]]
+
+
+def _as_dict(exercise, out):
+    fields = FIELDS[exercise]
+    if isinstance(out, dict):
+        return out
+    if isinstance(out, tuple):
+        return dict(zip(fields, out))
+    return {fields[0]: out}
+
+
+def _checker_args(exercise, seed=0):
+    """The arguments the checker passes to the reader's function."""
+    seen = []
+
+    def spy(*args):
+        seen.append([np.copy(a) for a in args])
+        return READERS[exercise][None](*args)
+    E.EXERCISES[exercise](spy, seed=seed)
+    return seen[0]
+
+
+# ----------------------------------------------------- every mistake is recognised
+
+def test_every_mistake_of_every_checker_has_a_reader():
+    assert set(E.MISTAKES) == set(E.EXERCISES) == set(READERS) == set(FIELDS)
+    for ex in E.MISTAKES:
+        assert set(READERS[ex]) == {None} | set(E.MISTAKES[ex]), ex
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("exercise,mistake", CASES)
+def test_each_named_mistake_is_recognised(exercise, mistake, seed, capsys):
+    fn = READERS[exercise][mistake]
+    v = E.EXERCISES[exercise](fn, expect=mistake, seed=seed)
+    line = f"✗ check_{exercise}: {mistake} — {E.MISTAKES[exercise][mistake]}"
+    assert (v.ok, v.diagnosis, v.message) == (False, mistake, line)
+    assert capsys.readouterr().out == line + "\n"
+    with pytest.raises(E.ExerciseFailed, match=mistake):
+        E.EXERCISES[exercise](fn, seed=seed)
+
+
+@pytest.mark.parametrize("exercise", list(E.EXERCISES))
+def test_mistakes_are_distinguishable_on_the_checker_inputs(exercise):
+    """No two answers (the mistakes' and the correct one) coincide, so each diagnosis is unique."""
+    args = _checker_args(exercise)
+    outs = {bug: _as_dict(exercise, fn(*(np.copy(a) for a in args)))
+            for bug, fn in READERS[exercise].items()}
+    for p in outs:
+        for q in outs:
+            if p != q:
+                same = all(np.allclose(outs[p][k], outs[q][k], rtol=RTOL, atol=ATOL)
+                           for k in FIELDS[exercise])
+                assert not same, (exercise, p, q)
+
+
+# ------------------------------------------------------------- correct answers
+
+LSTM_REF_READERS = {
+    "softmax_ce_grad": lambda v, y: lstm_ref.softmax_cross_entropy(v, y)[1],
+    "mse_grad": lambda a, y: lstm_ref.mean_squared_error(a, y, reduction="sum")[1],
+    "dW_v": lambda dv, h: lstm_ref.affine_backward(
+        dv, lstm_ref.affine_forward(h, np.ones((dv.shape[1], h.shape[1])),
+                                    np.ones(dv.shape[1]))[1]).dW_v,
+    "cell_forward": lambda *a: lstm_ref.lstm_step_forward(*a)[:2],
+    "cell_backward": lambda dh, dc_next, *a: lstm_ref.lstm_step_backward(
+        dh, dc_next, lstm_ref.lstm_step_forward(*a)[2]),
+    "sequence_backward": lambda dh, *a: lstm_ref.lstm_backward(dh, lstm_ref.lstm_forward(*a)[2]),
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("exercise", list(E.EXERCISES))
+def test_correct_reader_passes(exercise, seed, capsys):
+    v = E.EXERCISES[exercise](READERS[exercise][None], seed=seed)
+    assert v.ok and v.diagnosis == "correct"
+    assert v.message.startswith(f"✓ check_{exercise}: correct ({', '.join(FIELDS[exercise])} "
+                                "match, max_rel_err=")
+    assert capsys.readouterr().out == v.message + "\n"
+
+
+@pytest.mark.parametrize("exercise", list(E.EXERCISES))
+def test_checker_answer_is_lstm_refs_result_bit_for_bit(exercise):
+    v = E.check_exercise(exercise, LSTM_REF_READERS[exercise])
+    assert v.ok and v.message.endswith("max_rel_err=0.0e+00)"), v.message
+
+
+def test_fused_sequence_path_passes():
+    def fused(dh, x, h0, c0, W, b):
+        _, _, cache = lstm_ref.fused_lstm_forward(x, h0, c0, W, b)
+        return lstm_ref.fused_lstm_backward(dh, cache)
+    assert E.check_sequence_backward(fused).ok
+
+
+@pytest.mark.parametrize("B,D,H,T", [(1, 2, 3, 1), (2, 4, 3, 3), (3, 1, 2, 2)])
+def test_reader_oracles_match_lstm_ref_and_finite_differences(B, D, H, T):
+    """The test's correct readers (the oracles above) vs lstm_ref and central differences."""
+    rng = np.random.default_rng(20)
+    x, h0, c0 = (rng.standard_normal(s) for s in ((T, B, D), (B, H), (B, H)))
+    W, b = 0.5 * rng.standard_normal((4 * H, H + D)), 0.5 * rng.standard_normal(4 * H)
+    dh, dc_next = rng.standard_normal((T, B, H)), rng.standard_normal((B, H))
+
+    h, c = reader_step_forward(x[0], h0, c0, W, b)
+    h_ref, c_ref, _ = lstm_ref.lstm_step_forward(x[0], h0, c0, W, b)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(c, c_ref, rtol=1e-12, atol=1e-14)
+
+    def J_step(x, h_prev, c_prev, W, b):
+        h, c, _ = lstm_ref.lstm_step_forward(x, h_prev, c_prev, W, b)
+        return np.sum(dh[0] * h) + np.sum(dc_next * c)
+    g = reader_step_backward(dh[0], dc_next, x[0], h0, c0, W, b)
+    step = dict(x=x[0].copy(), h_prev=h0.copy(), c_prev=c0.copy(), W=W.copy(), b=b.copy())
+    lstm_ref.gradcheck(J_step, step, {"x": g["dx"], "h_prev": g["dh_prev"],
+                                      "c_prev": g["dc_prev"], "W": g["dW"], "b": g["db"]}
+                       ).assert_ok()
+
+    def J_seq(x, h0, c0, W, b):
+        h, _, _ = lstm_ref.lstm_forward(x, h0, c0, W, b)
+        return np.sum(dh * h)
+    g = reader_bptt(dh, x, h0, c0, W, b)
+    ref = lstm_ref.lstm_backward(dh, lstm_ref.lstm_forward(x, h0, c0, W, b)[2])
+    for k in FIELDS["sequence_backward"]:
+        np.testing.assert_allclose(g[k], getattr(ref, k), rtol=1e-10, atol=1e-12, err_msg=k)
+    seq = dict(x=x.copy(), h0=h0.copy(), c0=c0.copy(), W=W.copy(), b=b.copy())
+    lstm_ref.gradcheck(J_seq, seq, {"x": g["dx"], "h0": g["dh0"], "c0": g["dc0"], "W": g["dW"],
+                                    "b": g["db"]}).assert_ok()
+
+
+def test_loss_reader_oracles_match_finite_differences():
+    rng = np.random.default_rng(21)
+    B, V, H = 3, 4, 2
+    v, y = rng.standard_normal((B, V)), rng.integers(0, V, size=B)
+    lstm_ref.gradcheck(lambda v: lstm_ref.softmax_cross_entropy(v, y)[0], {"v": v.copy()},
+                       {"v": READERS["softmax_ce_grad"][None](v, y)}).assert_ok()
+    y_hat, t = rng.standard_normal((B, V)), rng.standard_normal((B, V))
+    lstm_ref.gradcheck(lambda y_hat: np.sum((y_hat - t) ** 2), {"y_hat": y_hat.copy()},
+                       {"y_hat": READERS["mse_grad"][None](y_hat, t)}).assert_ok()
+    dv, h = rng.standard_normal((B, V)), rng.standard_normal((B, H))
+    lstm_ref.gradcheck(lambda W_v: np.sum(dv * (h @ W_v.T)), {"W_v": rng.standard_normal((V, H))},
+                       {"W_v": READERS["dW_v"][None](dv, h)}).assert_ok()
+
+
+def test_reader_cannot_change_the_checkers_inputs():
+    """The reader gets copies: overwriting them in place does not change the verdict."""
+    def vandal(dh, dc_next, x, h_prev, c_prev, W, b):
+        out = READERS["cell_backward"][None](dh, dc_next, x, h_prev, c_prev, W, b)
+        for a in (dh, dc_next, x, h_prev, c_prev, W, b):
+            a[...] = 0.0
+        return out
+    assert E.check_cell_backward(vandal).ok
+    assert E.check_cell_backward(READERS["cell_backward"]["sign"], expect="sign").ok is False
+
+
+# ------------------------------------------------- transposed, shape, unknown
+
+TRANSPOSABLE = {"softmax_ce_grad": "dv", "mse_grad": "dy_hat", "dW_v": "dW_v",
+                "cell_forward": "h", "cell_backward": "dW", "sequence_backward": "dW"}
+
+
+def _changed(exercise, field, change):
+    def fn(*args):
+        out = dict(_as_dict(exercise, READERS[exercise][None](*args)))
+        out[field] = change(out[field])
+        return out
+    return fn
+
+
+@pytest.mark.parametrize("exercise", list(E.EXERCISES))
+def test_transposed_shape_and_unknown(exercise):
+    field = TRANSPOSABLE[exercise]
+    v = E.EXERCISES[exercise](_changed(exercise, field, np.transpose), expect="transposed")
+    assert v.diagnosis == "transposed" and f"{field} is transposed" in v.message
+    assert ("gradient layout" in v.message) == field.startswith("d")
+    v = E.EXERCISES[exercise](_changed(exercise, field, lambda a: a[..., :-1]), expect="shape")
+    assert v.diagnosis == "shape" and f"{field} has the wrong shape" in v.message
+    v = E.EXERCISES[exercise](_changed(exercise, field, lambda a: a + 1.0), expect="unknown")
+    assert v.diagnosis == "unknown" and f"{field} max_rel_err=" in v.message
+
+
+def test_transposed_message_names_the_gradient_layout():
+    v = E.check_dW_v(lambda dv, h: h.T @ dv, expect="transposed")
+    assert v.message == ("✗ check_dW_v: transposed — dW_v is transposed: got shape (2, 5), "
+                         "expected (5, 2) (gradient layout: dW_v has the shape of W_v)")
+
+
+# ------------------------------------------------------------------ output forms
+
+def test_output_forms_array_tuple_namedtuple_object():
+    assert E.check_mse_grad(lambda a, y: 2 * (a - y)).ok  # a bare array
+    assert E.check_cell_forward(READERS["cell_forward"][None]).ok  # a tuple (h, c)
+    assert E.check_cell_backward(LSTM_REF_READERS["cell_backward"]).ok  # a NamedTuple
+
+    class Out:
+        def __init__(self, d):
+            self.__dict__.update(d)
+    assert E.check_sequence_backward(lambda *a: Out(READERS["sequence_backward"][None](*a))).ok
+
+
+def test_wrong_output_form_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"expected 2 arrays \('h', 'c'\), got a tuple of 3"):
+        E.check_cell_forward(lambda x, hp, cp, W, b: (hp, cp, x))
+    with pytest.raises(TypeError, match="field 'dh_prev'"):
+        E.check_cell_backward(lambda *a: {"dx": 0})
+
+
+# ------------------------------------------------------------------ expect, bad input
+
+def test_expect_is_asserted():
+    with pytest.raises(E.ExerciseFailed, match="expected the diagnosis 'sign'"):
+        E.check_cell_backward(READERS["cell_backward"]["tanh_not_squared"], expect="sign")
+    with pytest.raises(E.ExerciseFailed, match="expected the diagnosis 'sign', got 'correct'"):
+        E.check_cell_backward(READERS["cell_backward"][None], expect="sign")
+
+
+def test_checker_bad_input():
+    with pytest.raises(TypeError, match="fn: expected a callable, got int"):
+        E.check_dW_v(3)
+    with pytest.raises(ValueError, match="expect: expected None or one of .*got 'typo'"):
+        E.check_dW_v(lambda dv, h: dv.T @ h, expect="typo")
+    with pytest.raises(ValueError, match="name: expected one of .*got 'nope'"):
+        E.check_exercise("nope", lambda: 0)
+    with pytest.raises(TypeError, match="seed: expected a non-negative int, got float"):
+        E.check_dW_v(lambda dv, h: dv.T @ h, seed=1.5)
+    with pytest.raises(TypeError, match="seed: expected a non-negative int, got bool"):
+        E.check_dW_v(lambda dv, h: dv.T @ h, seed=True)
+    with pytest.raises(ValueError, match="seed: expected a non-negative int, got -1"):
+        E.check_dW_v(lambda dv, h: dv.T @ h, seed=-1)
+
+
+# ------------------------------------------------------------------ no SymPy
+
+def test_importing_exercises_does_not_import_sympy():
+    code = "import sys, lstm_ref.exercises; assert 'sympy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_importing_lstm_ref_does_not_import_exercises():
+    code = "import sys, lstm_ref; assert 'lstm_ref.exercises' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
