@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: book test unit notebooks build-strict site-tests execute bench serve clean install render-check
+.PHONY: book test lint unit notebooks notebooks-other-blas build-strict site-tests execute bench bench-torch serve clean install render-check
 
 install: $(STAMP)
 
@@ -29,15 +29,35 @@ book: $(STAMP)
 
 # The whole test suite: what .ci/run calls.
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --ignore=tests/site $(NBVAL) tests $$($(BIN)/python tools/toc.py notebooks)
+	$(MAKE) notebooks-other-blas
 	$(MAKE) build-strict
 	$(BIN)/python -m pytest tests/site
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --ignore=tests/site tests
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) $$($(BIN)/python tools/toc.py notebooks)
+
+# The notebooks once more under another OpenBLAS kernel and one thread, as on an older or
+# different processor: a stored output that depends on the CPU or the BLAS build fails here
+# rather than on a reader's machine. The kernel actually used is printed first.
+OTHER_KERNEL = $(shell $(BIN)/python tools/blas_kernel.py --other)
+OTHER_BLAS = OPENBLAS_CORETYPE=$(OTHER_KERNEL) OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+
+notebooks-other-blas: $(STAMP)
+	@if [ -z "$(OTHER_KERNEL)" ]; then \
+	  echo "notebooks-other-blas: NOT RUN: NumPy does not use OpenBLAS here, or no other kernel fits"; \
+	else \
+	  $(OTHER_BLAS) $(BIN)/python tools/blas_kernel.py && \
+	  $(OTHER_BLAS) $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile \
+	    $(NBVAL) $$($(BIN)/python tools/toc.py notebooks); \
+	fi
 
 # Warnings are errors (-W), every reference must resolve (-n); --keep-going
 # reports all of them at once. The log is kept for tests/site.
@@ -54,8 +74,23 @@ site-tests: $(STAMP)
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 
+# Benchmarks: run on demand, on an idle machine; never part of `make test`.
+#   make bench         lstm_ref against the naive version and the GEMM floor (~4 min)
+#                      -> book/data/benchmark.json
+#   make bench-torch   lstm_ref against torch.nn.LSTM (~3 min; installs the optional
+#                      requirements-bench.txt into .venv first) -> book/data/torch_comparison.json
+# Afterwards: make execute NB=book/performance.ipynb
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_lstm.py
+
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@touch $@
+
+bench-torch: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/bench_torch.py
 
 # Optional: typeset pages in headless Chromium with the network cut off.
 render-check: book

@@ -1,8 +1,9 @@
 """A naive LSTM over a sequence, written the way source 000 presents it.
 
 This is the *baseline* of the performance benchmark, not a second reference.
-It computes exactly what ``lstm_ref.lstm_forward`` / ``lstm_ref.lstm_backward``
-compute (same arguments, same fused parameter layout, same gradients) but keeps
+It computes exactly what ``lstm_ref.fused_lstm_forward`` /
+``lstm_ref.fused_lstm_backward`` compute (same arguments, same fused parameter
+layout, same gradients; ``tests/test_benchmark_naive.py`` checks it) but keeps
 the structure of the per-step equations of source 000:
 
 * four separate gate products per step, each on the stacked input
@@ -15,7 +16,7 @@ the structure of the per-step equations of source 000:
 
 The batch is stored as rows and handled by every product at once: what makes
 this version naive is its per-gate, per-step structure, not a loop over the
-batch. The benchmark compares it with ``lstm_ref``, whose fused design does the
+batch. The benchmark compares it with ``lstm_ref.fused``, whose design does the
 input projection, ``dx`` and ``dW`` as single products over all steps.
 
 Source 000 calls the candidate ``c_hat`` and its weight ``W_c``; the course

@@ -97,6 +97,26 @@ def check_finite(name: str, a: np.ndarray) -> np.ndarray:
     return a
 
 
+def check_probabilities(name: str, a: np.ndarray) -> np.ndarray:
+    """Raise ValueError unless every entry of ``a`` lies in [0, 1]; return it.
+
+    For targets that are probabilities (0/1 labels, soft or smoothed labels).
+    """
+    if a.size and not (a.min() >= 0 and a.max() <= 1):
+        raise ValueError(
+            f"{name}: expected probabilities in [0, 1], got values in "
+            f"[{a.min():g}, {a.max():g}]"
+        )
+    return a
+
+
+def check_nonnegative(name: str, a: np.ndarray, what: str = "values") -> np.ndarray:
+    """Raise ValueError if any entry of ``a`` is negative; return it."""
+    if a.size and not a.min() >= 0:
+        raise ValueError(f"{name}: expected {what} >= 0, got a minimum of {a.min():g}")
+    return a
+
+
 def check_same_dtype(**arrays: np.ndarray) -> np.dtype:
     """Raise TypeError unless all arrays share the dtype of the first; return it."""
     first_name, first = next(iter(arrays.items()))

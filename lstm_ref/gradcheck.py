@@ -258,15 +258,22 @@ def gradcheck(f, arrays, analytic, *, eps: float = 1e-6, tol: float = 1e-7) -> G
 def cmp(name: str, ours, reference, *, rtol: float = 1e-10, atol: float = 1e-12) -> None:
     r"""Compare two arrays, print one line, raise if they disagree.
 
-    In the style of Karpathy's ``cmp`` (makemore, part 4)::
+    In the spirit of Karpathy's ``cmp`` (makemore, part 4), one line per
+    comparison::
 
-        dW     | exact: False | approx: True  | maxdiff=3.1e-17
+        dW     ✓ equal within rtol=1e-10, atol=1e-12 (maxdiff=3.1e-17)
+
+    The line says only what holds on every machine: whether the arrays agree
+    within the tolerances, and the size of the largest difference (a
+    measurement, printed as ``maxdiff=``). Whether the two arrays happen to be
+    bitwise identical depends on the CPU and the BLAS build, so it is not
+    reported.
 
     Equations
     ---------
     .. math::
 
-        \text{approx} \iff |\text{ours} - \text{ref}| \le \text{atol} + \text{rtol}\,|\text{ref}|
+        \text{equal} \iff |\text{ours} - \text{ref}| \le \text{atol} + \text{rtol}\,|\text{ref}|
         \ \text{elementwise}, \qquad
         \text{maxdiff} = \max |\text{ours} - \text{ref}|
 
@@ -276,7 +283,9 @@ def cmp(name: str, ours, reference, *, rtol: float = 1e-10, atol: float = 1e-12)
         Label printed at the start of the line.
     ours, reference : array_like, same shape
     rtol : float, default 1e-10
+        Relative tolerance, >= 0.
     atol : float, default 1e-12
+        Absolute tolerance, >= 0.
 
     Returns
     -------
@@ -286,22 +295,27 @@ def cmp(name: str, ours, reference, *, rtol: float = 1e-10, atol: float = 1e-12)
     Raises
     ------
     AssertionError
-        If the shapes differ or the arrays are not approximately equal; the
-        message names ``name`` and gives ``maxdiff``.
+        If the shapes differ or the arrays are not equal within the
+        tolerances; the message names ``name`` and gives ``maxdiff``.
     """
+    for tol_name, tol in (("rtol", rtol), ("atol", atol)):
+        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)):
+            raise TypeError(f"{tol_name}: expected a float >= 0, got {type(tol).__name__}")
+        if not tol >= 0:
+            raise ValueError(f"{tol_name}: expected a float >= 0, got {tol!r}")
     ours = np.asarray(ours)
     reference = np.asarray(reference)
     if ours.shape != reference.shape:
-        print(f"{name:<6} | shape mismatch: ours {ours.shape} vs reference {reference.shape}")
+        print(f"{name:<6} ✗ shape mismatch: ours {ours.shape} vs reference {reference.shape}")
         raise AssertionError(
             f"{name}: shape mismatch, ours {ours.shape} vs reference {reference.shape}"
         )
-    exact = bool(np.array_equal(ours, reference))
-    approx = bool(np.allclose(ours, reference, rtol=rtol, atol=atol))
+    equal = bool(np.allclose(ours, reference, rtol=rtol, atol=atol))
     diff = np.abs(ours.astype(np.float64) - reference.astype(np.float64))
     maxdiff = float(diff.max()) if diff.size else 0.0
-    print(f"{name:<6} | exact: {str(exact):<5} | approx: {str(approx):<5} | maxdiff={maxdiff:.1e}")
-    if not approx:
+    verdict = "✓ equal within" if equal else "✗ NOT equal within"
+    print(f"{name:<6} {verdict} rtol={rtol:g}, atol={atol:g} (maxdiff={maxdiff:.1e})")
+    if not equal:
         raise AssertionError(
             f"{name}: arrays differ, maxdiff={maxdiff:.1e} (rtol={rtol:g}, atol={atol:g})"
         )

@@ -17,8 +17,14 @@ __all__ = ["softmax_cross_entropy", "sigmoid_binary_cross_entropy", "mean_square
 REDUCTIONS = ("sum", "mean")
 
 
-def _reduce(total, n: int, reduction: str):
-    return (total, 1) if reduction == "sum" else (total / n, n)
+def _reduce(total, n: int, reduction: str, name: str, shape: tuple):
+    """The reduced loss and the divisor of its gradient; a mean of nothing is an error."""
+    if reduction == "sum":
+        return total, 1
+    if n == 0:
+        raise ValueError(f"{name}: reduction='mean' needs at least one element to average, "
+                         f"got shape {shape}")
+    return total / n, n
 
 
 def softmax_cross_entropy(v: np.ndarray, y: np.ndarray, *, reduction: str = "sum"):
@@ -44,7 +50,8 @@ def softmax_cross_entropy(v: np.ndarray, y: np.ndarray, *, reduction: str = "sum
         Logits, e.g. (B, V) or (T, B, V).
     y : ndarray
         Either integer class indices of shape ``v.shape[:-1]`` with values in
-        ``[0, V)``, or float targets (one-hot or soft) of shape ``v.shape``.
+        ``[0, V)``, or float targets (one-hot or soft) of shape ``v.shape``: weights
+        >= 0, usually probabilities (rows need not sum to 1).
     reduction : {"sum", "mean"}
         "mean" divides by the number of rows, ``v.size // V``.
 
@@ -88,12 +95,13 @@ def softmax_cross_entropy(v: np.ndarray, y: np.ndarray, *, reduction: str = "sum
         _v.check_finite("y", y)
         if y.shape != v.shape:
             raise ValueError(f"y: float targets must have the shape of v, {v.shape}, got {y.shape}")
+        _v.check_nonnegative("y", y, "target weights")
         # Soft targets: J = -sum_k y_k log y_hat_k. Since d log y_hat_k / dv_j
         # = [k = j] - y_hat_j, dJ/dv_j = y_hat_j * sum_k y_k - y_j.
         total = -(y * logp).sum()
         dv = y_hat * y.sum(axis=-1, keepdims=True) - y  # (..., V)
     n = v.size // V
-    J, scale = _reduce(total, n, reduction)
+    J, scale = _reduce(total, n, reduction, "v", v.shape)
     if scale != 1:
         dv /= scale
     return float(J), dv
@@ -134,10 +142,11 @@ def sigmoid_binary_cross_entropy(s: np.ndarray, y: np.ndarray, *, reduction: str
     _v.check_floats(s=s, y=y)
     if y.shape != s.shape:
         raise ValueError(f"y: expected the shape of s, {s.shape}, got {y.shape}")
+    _v.check_probabilities("y", y)
     softplus = np.maximum(s, 0) + np.log1p(np.exp(-np.abs(s)))
     total = (softplus - y * s).sum()
     ds = _sigmoid(s) - y  # shape of s
-    J, scale = _reduce(total, max(s.size, 1), reduction)
+    J, scale = _reduce(total, s.size, reduction, "s", s.shape)
     if scale != 1:
         ds /= scale
     return float(J), ds
@@ -179,6 +188,6 @@ def mean_squared_error(y_hat: np.ndarray, y: np.ndarray, *, reduction: str = "me
         raise ValueError(f"y: expected the shape of y_hat, {y_hat.shape}, got {y.shape}")
     diff = y_hat - y  # shape of y_hat
     total = (diff * diff).sum()
-    J, scale = _reduce(total, max(y_hat.size, 1), reduction)
+    J, scale = _reduce(total, y_hat.size, reduction, "y_hat", y_hat.shape)
     dy_hat = diff * (2 / scale)  # shape of y_hat
     return float(J), dy_hat.astype(y_hat.dtype, copy=False)

@@ -250,6 +250,8 @@ def init_lstm_params(
         scale = 1.0 / np.sqrt(H + D)
     _v.check_positive("scale", scale)
     _v.check_type("forget_bias", forget_bias, (int, float, np.integer, np.floating))
+    if isinstance(forget_bias, bool) or not np.isfinite(forget_bias):
+        raise ValueError(f"forget_bias: expected a finite number, got {forget_bias!r}")
     W = rng.uniform(-scale, scale, size=(4 * H, H + D)).astype(dtype)
     b = np.zeros(4 * H, dtype=dtype)
     split_gates(b).f[...] = forget_bias

@@ -1,12 +1,13 @@
 """The benchmark's naive baseline computes exactly what lstm_ref computes.
 
 `benchmarks/naive_lstm.py` is the per-gate, per-step LSTM of source 000 that
-`make bench` times against `lstm_ref`. A speed comparison is only fair if both
-compute the same thing, so here the two must agree to ~1e-12 (float64) on
-every output and every gradient. The two are written independently: four
-gate products and per-step outer products on one side, one fused input GEMM
-and one dW GEMM over all steps on the other. No timing here: performance
-targets live in the benchmark, which is run on demand.
+`make bench` times against lstm_ref's fused path (`lstm_ref.fused`). A speed
+comparison is only fair if both compute the same thing, so here the naive
+version must agree to ~1e-12 (float64) with the fused path on every output and
+every gradient, and with the plain loop `lstm_ref.sequence` as well. They are
+written independently: four gate products and per-step outer products on one
+side, one fused input GEMM and one dW GEMM over all steps on the other. No
+timing here: performance targets live in the benchmark, which is run on demand.
 """
 from __future__ import annotations
 
@@ -16,8 +17,14 @@ import pathlib
 import numpy as np
 import pytest
 
+from lstm_ref import (
+    fused_lstm_backward,
+    fused_lstm_forward,
+    lstm_backward,
+    lstm_forward,
+    max_rel_error,
+)
 from lstm_ref.params import init_lstm_params
-from lstm_ref.sequence import lstm_backward, lstm_forward
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("naive_lstm", ROOT / "benchmarks" / "naive_lstm.py")
@@ -28,12 +35,6 @@ RTOL = 1e-12
 
 # (T, B, D, H): odd shapes, B = 1, T = 1, D != H in both directions.
 SHAPES = [(1, 1, 3, 2), (5, 3, 4, 7), (4, 1, 6, 5), (7, 2, 1, 3), (3, 5, 9, 4)]
-
-
-def rel_err(a: np.ndarray, b: np.ndarray) -> float:
-    """max |a - b| relative to the largest entry of b (b is the reference)."""
-    assert a.shape == b.shape, (a.shape, b.shape)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
 
 
 def make_problem(T, B, D, H, seed):
@@ -50,25 +51,31 @@ def make_problem(T, B, D, H, seed):
     return x, h0, c0, params.W, b, dh, dh_T, dc_T
 
 
+# lstm_ref's two sequence paths: the fused one (what the benchmark times) and the plain loop
+REFS = {"fused": (fused_lstm_forward, fused_lstm_backward), "plain": (lstm_forward, lstm_backward)}
+
+
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "T{}_B{}_D{}_H{}".format(*s))
 @pytest.mark.parametrize("final_grads", [False, True], ids=["no_final", "dh_T_dc_T"])
-def test_naive_equals_lstm_ref(shape, final_grads):
+@pytest.mark.parametrize("ref", list(REFS))
+def test_naive_equals_lstm_ref(shape, final_grads, ref):
     T, B, D, H = shape
     x, h0, c0, W, b, dh, dh_T, dc_T = make_problem(T, B, D, H, seed=sum(shape) * 31 + final_grads)
     extra = dict(dh_T=dh_T, dc_T=dc_T) if final_grads else {}
+    forward, backward = REFS[ref]
 
-    h_ref, c_ref, cache_ref = lstm_forward(x, h0, c0, W, b)
+    h_ref, c_ref, cache_ref = forward(x, h0, c0, W, b)
     h_nv, c_nv, cache_nv = naive.naive_lstm_forward(x, h0, c0, W, b)
-    assert rel_err(h_nv, h_ref) <= RTOL
-    assert rel_err(c_nv, c_ref) <= RTOL
+    assert max_rel_error(h_nv, h_ref) <= RTOL
+    assert max_rel_error(c_nv, c_ref) <= RTOL
 
-    g_ref = lstm_backward(dh, cache_ref, **extra)
+    g_ref = backward(dh, cache_ref, **extra)
     g_nv = naive.naive_lstm_backward(dh, cache_nv, **extra)
     for name in ("dx", "dh0", "dc0", "dW", "db"):
         a, r = getattr(g_nv, name), getattr(g_ref, name)
         assert a.dtype == r.dtype == np.float64, name
-        err = rel_err(a, r)
-        assert err <= RTOL, f"{name}: rel_err={err:.2e}"
+        err = max_rel_error(a, r)
+        assert err <= RTOL, f"{name}: max_rel_err={err:.2e}"
 
 
 def test_final_state_gradients_change_the_result():
@@ -78,8 +85,8 @@ def test_final_state_gradients_change_the_result():
     _, _, cache = naive.naive_lstm_forward(x, h0, c0, W, b)
     plain = naive.naive_lstm_backward(dh, cache)
     with_final = naive.naive_lstm_backward(dh, cache, dh_T=dh_T, dc_T=dc_T)
-    assert rel_err(plain.dW, with_final.dW) > 1e-3
-    assert rel_err(plain.dc0, with_final.dc0) > 1e-3
+    assert max_rel_error(plain.dW, with_final.dW) > 1e-3
+    assert max_rel_error(plain.dc0, with_final.dc0) > 1e-3
 
 
 def test_naive_agrees_with_central_differences():
@@ -101,7 +108,7 @@ def test_naive_agrees_with_central_differences():
         Wp[idx] += eps
         Wm[idx] -= eps
         dW_num[idx] = (J(Wp) - J(Wm)) / (2 * eps)
-    assert rel_err(dW, dW_num) <= 1e-7
+    assert max_rel_error(dW, dW_num) <= 1e-7
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])

@@ -8,6 +8,7 @@ reused workspace, and its own machinery (blocks of steps, buffers) is tested.
 
 import numpy as np
 import pytest
+from test_sequence import make_seq  # the same random sequences as the plain path's tests
 
 import lstm_ref as L
 
@@ -15,19 +16,6 @@ import lstm_ref as L
 SHAPES = [(1, 1, 3, 2), (3, 2, 4, 5), (4, 1, 3, 3), (2, 3, 5, 2), (50, 1, 2, 2), (60, 3, 4, 6)]
 # float32 sums round differently in the two paths; float64 agrees to a few ulps per step
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-4, atol=2e-5)}
-
-
-def make_seq(T, B, D, H, seed=0, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    W, b = L.init_lstm_params(D, H, rng)
-    arrays = dict(
-        x=rng.standard_normal((T, B, D)),
-        h0=rng.standard_normal((B, H)),
-        c0=rng.standard_normal((B, H)),
-        W=2 * W,
-        b=b + 0.3 * rng.standard_normal(4 * H),
-    )
-    return rng, {k: v.astype(dtype) for k, v in arrays.items()}
 
 
 def assert_same(plain, fused, dtype, what):

@@ -113,3 +113,36 @@ def test_mse_default_is_mean():
     y_hat = np.array([1.0, 3.0])
     y = np.zeros(2)
     assert L.mean_squared_error(y_hat, y)[0] == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("bad", [2.0, -0.5, 1.0 + 1e-9])
+def test_probability_targets_outside_0_1_are_named(bad):
+    # A BCE or soft-target CE with a "probability" of 2 returns a number, but a meaningless one.
+    s = np.zeros((2, 3))
+    y = np.full((2, 3), 0.5)
+    y[1, 2] = bad
+    with pytest.raises(ValueError, match=r"y: expected probabilities in \[0, 1\], got values in "):
+        L.sigmoid_binary_cross_entropy(s, y)
+    if bad < 0:  # soft-target cross-entropy takes any weights >= 0 (rows need not sum to 1)
+        msg = r"y: expected target weights >= 0, got a minimum of -0.5"
+        with pytest.raises(ValueError, match=msg):
+            L.softmax_cross_entropy(s, y)
+    else:
+        L.softmax_cross_entropy(s, y)
+
+
+def test_probability_targets_at_the_bounds_are_accepted():
+    s = np.zeros((2, 3))
+    y = np.array([[0.0, 1.0, 0.25], [1.0, 0.0, 0.0]])
+    L.sigmoid_binary_cross_entropy(s, y)
+    L.softmax_cross_entropy(s, y)
+
+
+def test_mean_of_an_empty_batch_is_named():
+    with pytest.raises(ValueError, match=r"v: reduction='mean' needs at least one element"):
+        L.softmax_cross_entropy(np.ones((0, 3)), np.ones((0,), int), reduction="mean")
+    with pytest.raises(ValueError, match=r"s: reduction='mean' needs at least one element"):
+        L.sigmoid_binary_cross_entropy(np.ones((0,)), np.ones((0,)), reduction="mean")
+    with pytest.raises(ValueError, match=r"y_hat: reduction='mean' needs at least one element"):
+        L.mean_squared_error(np.ones((0, 2)), np.ones((0, 2)))
+    assert L.softmax_cross_entropy(np.ones((0, 3)), np.ones((0,), int))[0] == 0.0  # an empty sum

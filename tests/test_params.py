@@ -78,3 +78,9 @@ def test_init_requires_generator():
         L.init_lstm_params(2, 3, 0)
     with pytest.raises(TypeError, match=r"rng: expected Generator"):
         L.init_affine_params(2, 3, np.random.RandomState(0))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True])
+def test_forget_bias_must_be_a_finite_number(bad):
+    with pytest.raises(ValueError, match=r"forget_bias: expected a finite number, got "):
+        L.init_lstm_params(3, 2, np.random.default_rng(0), forget_bias=bad)

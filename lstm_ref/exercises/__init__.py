@@ -15,8 +15,8 @@ asserts that exactly that diagnosis is made.
 
 Pure NumPy (no SymPy); import it as ``from lstm_ref import exercises``.
 
-Modules: :mod:`._judge` (the judging), :mod:`.losses` (output layer),
-:mod:`.cell` (one step), :mod:`.sequence` (BPTT).
+Modules: ``_judge`` (the judging), ``losses`` (output layer), ``cell`` (one
+step), ``sequence`` (BPTT).
 """
 
 from __future__ import annotations
