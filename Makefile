@@ -77,7 +77,7 @@ execute: $(STAMP)
 # Benchmarks: run on demand, on an idle machine; never part of `make test`.
 #   make bench         lstm_ref against the naive version and the GEMM floor (~4 min)
 #                      -> book/data/benchmark.json
-#   make bench-torch   lstm_ref against torch.nn.LSTM (~3 min; installs the optional
+#   make bench-torch   lstm_ref against torch.nn.LSTM (~4 min; installs the optional
 #                      requirements-bench.txt into .venv first) -> book/data/torch_comparison.json
 # Afterwards: make execute NB=book/performance.ipynb
 bench: $(STAMP)

@@ -246,3 +246,15 @@ def test_gradcheck_argument_checks():
         L.numerical_gradient(lambda x: 0.0, {"x": np.zeros(2)}, eps=0)
     with pytest.raises(TypeError, match=r"x: expected dtype float32 or float64, got int64"):
         L.numerical_gradient(lambda x: 0.0, {"x": np.zeros(2, int)})
+
+
+@pytest.mark.parametrize("bad", [0, -3])
+def test_negative_or_zero_sizes_are_named(bad):
+    rng = np.random.default_rng(0)
+    for name, call in [("D", lambda: L.init_lstm_params(bad, 2, rng)),
+                       ("H", lambda: L.init_lstm_params(3, bad, rng)),
+                       ("V", lambda: L.init_affine_params(2, bad, rng)),
+                       ("T", lambda: L.fused_workspace(bad, 1, 1, 1)),
+                       ("B", lambda: L.fused_workspace(1, bad, 1, 1))]:
+        with pytest.raises(ValueError, match=rf"{name}: expected a positive int\w*, got {bad}"):
+            call()
