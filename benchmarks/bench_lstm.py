@@ -468,15 +468,24 @@ def main(argv=None) -> int:
         "results": results,
         "targets": verdicts,
         "all_pass": all_pass,
-        "elapsed_s": elapsed,
-        "load_avg_1min_at_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
-    out = pathlib.Path(args.out)
+    return save_report(report, args.out, elapsed)
+
+
+def save_report(report: dict, out, elapsed: float) -> int:
+    """Add the run's duration and load, write the JSON, say whether every target was met.
+
+    Shared by this script and ``bench_torch.py``; returns the exit status (1 if a target
+    failed).
+    """
+    report["elapsed_s"] = elapsed
+    report["load_avg_1min_at_end"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    out = pathlib.Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\n{'all targets met' if all_pass else 'SOME TARGETS FAILED'}; "
+    print(f"\n{'all targets met' if report['all_pass'] else 'SOME TARGETS FAILED'}; "
           f"wrote {out} ({elapsed:.0f} s)")
-    return 0 if all_pass else 1
+    return 0 if report["all_pass"] else 1
 
 
 if __name__ == "__main__":

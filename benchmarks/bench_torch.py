@@ -67,8 +67,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import inspect
-import json
-import os
 import pathlib
 import re
 import statistics
@@ -86,6 +84,7 @@ from bench_lstm import (  # noqa: E402
     machine_info,
     make_inputs,
     run_ref,
+    save_report,
 )
 
 from lstm_ref import (  # noqa: E402
@@ -658,15 +657,8 @@ def main(argv=None) -> int:
         "results": results,
         "targets": verdicts,
         "all_pass": all_pass,
-        "elapsed_s": elapsed,
-        "load_avg_1min_at_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\n{'all targets met' if all_pass else 'SOME TARGETS FAILED'}; "
-          f"wrote {out} ({elapsed:.0f} s)")
-    return 0 if all_pass else 1
+    return save_report(report, args.out, elapsed)
 
 
 if __name__ == "__main__":
