@@ -149,7 +149,8 @@ def naive_lstm_backward(dh, cache, *, dh_T=None, dc_T=None):
     for t in reversed(range(T)):
         z, f, i, o = cache.z[t], cache.f[t], cache.i[t], cache.o[t]
         g, c_prev, tanh_c = cache.g[t], cache.c_prev[t], cache.tanh_c[t]
-        dh_t = dh[t] + dh_next                                  # (B, H) both paths into h_t
+        # both paths into h_t
+        dh_t = dh[t] + dh_next                                  # (B, H)
         # output gate: h_t = o_t * tanh(c_t)
         do = dh_t * tanh_c                                      # (B, H)
         da_o = do * o * (1 - o)                                 # (B, H)

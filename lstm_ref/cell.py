@@ -122,7 +122,8 @@ def lstm_step_backward(dh, dc_next, cache: StepCache) -> StepGrads:
     .. math::
 
         \delta a_o &= \delta h_t \odot \tanh(c_t) \odot o_t (1 - o_t) \\
-        \delta c_t &= \delta h_t \odot o_t \odot (1 - \tanh^2 c_t) + \delta c_{\text{next}} \\
+        \delta c_t &= \delta h_t \odot o_t \odot (1 - \tanh^2 c_t)
+                     + \delta c_{\text{next}} \\
         \delta a_g &= \delta c_t \odot i_t \odot (1 - g_t^2) \\
         \delta a_i &= \delta c_t \odot g_t \odot i_t (1 - i_t) \\
         \delta a_f &= \delta c_t \odot c_{t-1} \odot f_t (1 - f_t) \\
@@ -153,7 +154,9 @@ def lstm_step_backward(dh, dc_next, cache: StepCache) -> StepGrads:
     _v.check_floats(dh=dh, dc_next=dc_next)
     _v.check_same_dtype(cache=z, dh=dh)
     _v.check_shapes(
-        ("dh", dh, "B H"), ("dc_next", dc_next, "B H"), sizes={"B": f.shape[0], "H": f.shape[1]}
+        ("dh", dh, "B H"),
+        ("dc_next", dc_next, "B H"),
+        sizes={"B": f.shape[0], "H": f.shape[1]},
     )
     H = f.shape[1]
 

@@ -315,17 +315,24 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
     """
     _v.check_floats(x=x, h0=h0, c0=c0, W=W, b=b)
     sz = _v.check_shapes(
-        ("x", x, "T B D"), ("h0", h0, "B H"), ("c0", c0, "B H"), ("W", W, "4H H+D"), ("b", b, "4H")
+        ("x", x, "T B D"),
+        ("h0", h0, "B H"),
+        ("c0", c0, "B H"),
+        ("W", W, "4H H+D"),
+        ("b", b, "4H"),
     )
     T, B, D, H = sz["T"], sz["B"], sz["D"], sz["H"]
     dtype = x.dtype
     # The caller's buffers (see FusedWorkspace), or fresh ones.
     buf = _buffers(
-        work, ("h_all", "c_all", "gates", "tanh_c", "W_s", "rec", "ig"), T, B, D, H, dtype
+        work,
+        ("h_all", "c_all", "gates", "tanh_c", "W_s", "rec", "ig"),
+        T, B, D, H, dtype,
     )
     h_all, c_all = buf.h_all, buf.c_all  # (T+1, B, H): h_all[t] = h_{t-1} of step t
     gates, tanh_c = buf.gates, buf.tanh_c  # (T, B, 4H), (T, B, H)
-    rec, ig = buf.rec, buf.ig  # (B, 4H) W_h h_{t-1} and (B, H) i_t g_t of the current step
+    # (B, 4H) W_h h_{t-1} and (B, H) i_t g_t of the current step
+    rec, ig = buf.rec, buf.ig
     h_all[0] = h0
     c_all[0] = c0
 
@@ -334,27 +341,35 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
     # directly, saving one pass over every (B, 4H) block.
     k = np.ones(4 * H, dtype)  # activation scale: 1 for sigma gates, 2 for tanh
     k[3 * H :] = 2
-    W_s = np.multiply(W, -k[:, None], out=buf.W_s)  # (4H, H+D) scaled copy, same layout as W
+    # (4H, H+D) scaled copy, same layout as W
+    W_s = np.multiply(W, -k[:, None], out=buf.W_s)
     b_s = b * -k  # (4H,)
     W_hs, W_xs = split_weight(W_s, H)  # (4H, H), (4H, D) views
     W_hs_T = W_hs.T  # (H, 4H) view
     tanh_inplace = (
-        _tanh_via_exp if B * H >= _TANH_VIA_EXP_MIN else (lambda c, out: np.tanh(c, out=out))
+        _tanh_via_exp
+        if B * H >= _TANH_VIA_EXP_MIN
+        else (lambda c, out: np.tanh(c, out=out))
     )
 
-    # GEMM 1: the input part -k (W_x x_t + b) of every pre-activation, all steps at once.
+    # GEMM 1: the input part -k (W_x x_t + b) of every pre-activation,
+    # all steps at once.
     np.matmul(x.reshape(T * B, D), W_xs.T, out=gates.reshape(T * B, 4 * H))
     gates += b_s
 
-    f_all, i_all, o_all, g_all = split_gates(gates)  # (T, B, H) views, filled step by step
+    # (T, B, H) views, filled step by step
+    f_all, i_all, o_all, g_all = split_gates(gates)
 
     with np.errstate(over="ignore"):  # exp(-k a) -> inf is harmless, see above
-        # One view of each array per step (u = gates[t], f = f_all[t], ..., h = h_all[t+1]).
+        # One view of each array per step
+        # (u = gates[t], f = f_all[t], ..., h = h_all[t+1]).
         steps = zip(
-            gates, f_all, i_all, o_all, g_all, c_all[:-1], c_all[1:], tanh_c, h_all[:-1], h_all[1:]
+            gates, f_all, i_all, o_all, g_all,
+            c_all[:-1], c_all[1:], tanh_c, h_all[:-1], h_all[1:],
         )
         for u, f, i, o, g, c_prev, c, tanh_c_t, h_prev, h in steps:
-            # GEMM 2: u_t = -k a_t = -k (W_x x_t + b + W_h h_{t-1}); u holds -k (W_x x_t + b)
+            # GEMM 2: u_t = -k a_t = -k (W_x x_t + b + W_h h_{t-1});
+            # u holds -k (W_x x_t + b)
             np.matmul(h_prev, W_hs_T, out=rec)
             u += rec
             _activate_gates_inplace(u, g, k)  # u (so f, i, o, g) now holds the gates
@@ -370,7 +385,9 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
     return h_all[1:], c_all[1:], cache
 
 
-def fused_lstm_backward(dh, cache: FusedCache, *, dh_T=None, dc_T=None, work=None) -> SeqGrads:
+def fused_lstm_backward(
+    dh, cache: FusedCache, *, dh_T=None, dc_T=None, work=None
+) -> SeqGrads:
     r"""Backpropagation through time for :func:`fused_lstm_forward`.
 
     Equations
@@ -379,22 +396,24 @@ def fused_lstm_backward(dh, cache: FusedCache, *, dh_T=None, dc_T=None, work=Non
 
     .. math::
 
-        \delta h_t &= \underbrace{\partial J/\partial h_t|_{\text{upstream}}}_{\texttt{dh[t]}}
+        \delta h_t &= \underbrace{\partial J/\partial h_t|_{\text{upstream}}}
+                      _{\texttt{dh[t]}}
                      + W_h^\top \delta a_{t+1} \\
-        \delta c_t &= \delta h_t \odot o_t \odot (1 - \tanh^2 c_t) + \delta c_{t+1} \odot f_{t+1} \\
-        \delta a_t &= [\delta c_t \odot c_{t-1} \odot f_t(1-f_t);\;
-                       \delta c_t \odot g_t \odot i_t(1-i_t);\;
-                       \delta h_t \odot \tanh c_t \odot o_t(1-o_t);\;
-                       \delta c_t \odot i_t \odot (1-g_t^2)]
+        \delta c_t &= \delta h_t \odot o_t \odot (1 - \tanh^2 c_t)
+                     + \delta c_{t+1} \odot f_{t+1} \\
+        \delta a_f &= \delta c_t \odot c_{t-1} \odot f_t(1-f_t), \quad
+        \delta a_i = \delta c_t \odot g_t \odot i_t(1-i_t) \\
+        \delta a_o &= \delta h_t \odot \tanh c_t \odot o_t(1-o_t), \quad
+        \delta a_g = \delta c_t \odot i_t \odot (1-g_t^2)
 
     and after the loop, summing every step's contribution:
 
     .. math::
 
-        \delta W_h = \sum_t \delta a_t h_{t-1}^\top, \quad
+        \delta W_h &= \sum_t \delta a_t h_{t-1}^\top, \quad
         \delta W_x = \sum_t \delta a_t x_t^\top, \quad
-        \delta b = \sum_t \delta a_t, \quad
-        \delta x_t = W_x^\top \delta a_t, \quad
+        \delta b = \sum_t \delta a_t \\
+        \delta x_t &= W_x^\top \delta a_t, \quad
         \delta h_0 = W_h^\top \delta a_1, \quad
         \delta c_0 = \delta c_1 \odot f_1
 
@@ -427,7 +446,8 @@ def fused_lstm_backward(dh, cache: FusedCache, *, dh_T=None, dc_T=None, work=Non
     Returns
     -------
     SeqGrads
-        ``dx`` (T, B, D), ``dh0`` (B, H), ``dc0`` (B, H), ``dW`` (4H, H+D), ``db`` (4H,).
+        ``dx`` (T, B, D), ``dh0`` (B, H), ``dc0`` (B, H),
+        ``dW`` (4H, H+D), ``db`` (4H,).
     """
     _v.check_type("cache", cache, FusedCache)
     x, h_all, c_all, gates, tanh_c, W = cache
@@ -445,10 +465,16 @@ def fused_lstm_backward(dh, cache: FusedCache, *, dh_T=None, dc_T=None, work=Non
     W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
 
     # The caller's buffers (see FusedWorkspace), or fresh ones.
-    buf = _buffers(work, ("da", "dx", "dW", "db", "dh0", "dc", "gates_gm", "factors_gm", "dh_to_dc",
-                          "db_block", "dh_t", "tmp"), T, B, D, H, dtype)
-    da, dx, dW, db = buf.da, buf.dx, buf.dW, buf.db  # (T, B, 4H), (T, B, D), (4H, H+D), (4H,)
-    dh_t, dc, tmp = buf.dh_t, buf.dc, buf.tmp  # (B, H) total dJ/dh_t, running dJ/dc_t, scratch
+    buf = _buffers(
+        work,
+        ("da", "dx", "dW", "db", "dh0", "dc", "gates_gm", "factors_gm", "dh_to_dc",
+         "db_block", "dh_t", "tmp"),
+        T, B, D, H, dtype,
+    )
+    # (T, B, 4H), (T, B, D), (4H, H+D), (4H,)
+    da, dx, dW, db = buf.da, buf.dx, buf.dW, buf.db
+    # (B, H) total dJ/dh_t, running dJ/dc_t, scratch
+    dh_t, dc, tmp = buf.dh_t, buf.dc, buf.tmp
     da4 = da.reshape(T, B, 4, H)  # (T, B, 4, H) view, gate axis explicit
     gates4 = gates.reshape(T, B, 4, H)  # (T, B, 4, H) view
     blocks = _step_blocks(T, B, H)
@@ -465,11 +491,14 @@ def fused_lstm_backward(dh, cache: FusedCache, *, dh_T=None, dc_T=None, work=Non
     for block in reversed(blocks):
         n = block.stop - block.start
         S_b, F_b, dh_to_dc_b = S[:, :n], F[:, :n], dh_to_dc[:n]
-        np.copyto(S_b, gates4[block].transpose(2, 0, 1, 3))  # gate-major copy of the block's gates
-        _local_factors(F_b, dh_to_dc_b, S_b, c_all[block], tanh_c[block])  # c_all[t] = c_{t-1}
+        # gate-major copy of the block's gates
+        np.copyto(S_b, gates4[block].transpose(2, 0, 1, 3))
+        # c_all[t] = c_{t-1}
+        _local_factors(F_b, dh_to_dc_b, S_b, c_all[block], tanh_c[block])
         steps = zip(da[block][::-1], da4[block][::-1], dh[block][::-1], S_b[0][::-1],
                     dh_to_dc_b[::-1], F_b.transpose(1, 0, 2, 3)[::-1])
-        for da_t, da_t4, dh_up, f, dh_to_dc_t, F_t in steps:  # t = block.stop - 1, ..., block.start
+        # t = block.stop - 1, ..., block.start
+        for da_t, da_t4, dh_up, f, dh_to_dc_t, F_t in steps:
             # Hidden state: dJ/dh_t = upstream + W_h^T da_{t+1} (h_t feeds a_{t+1}).
             if da_next is None:  # t = T: only the upstream (and an optional dh_T)
                 np.copyto(dh_t, dh_up)
@@ -494,7 +523,8 @@ def fused_lstm_backward(dh, cache: FusedCache, *, dh_T=None, dc_T=None, work=Non
             dc *= f
             da_next = da_t
 
-        # db = sum over steps and batch rows of da_t, one block at a time (while it is in cache).
+        # db = sum over steps and batch rows of da_t, one block at a time
+        # (while it is in cache).
         np.add.reduce(da[block], axis=(0, 1), out=buf.db_block)
         db += buf.db_block
 
@@ -504,6 +534,7 @@ def fused_lstm_backward(dh, cache: FusedCache, *, dh_T=None, dc_T=None, work=Non
     # Sums over all steps: one GEMM each over the T*B rows.
     da2 = da.reshape(T * B, 4 * H)  # (T*B, 4H)
     np.matmul(da2, W_x, out=dx.reshape(T * B, D))  # (T, B, D)   GEMM 2
-    np.matmul(da2.T, h_all[:-1].reshape(T * B, H), out=dW[:, :H])  # GEMM 3: sum_t da_t h_{t-1}^T
+    # GEMM 3: sum_t da_t h_{t-1}^T
+    np.matmul(da2.T, h_all[:-1].reshape(T * B, H), out=dW[:, :H])
     np.matmul(da2.T, x.reshape(T * B, D), out=dW[:, H:])  # GEMM 4: sum_t da_t x_t^T
     return SeqGrads(dx=dx, dh0=dh0, dc0=dc0, dW=dW, db=db)

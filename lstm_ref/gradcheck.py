@@ -274,7 +274,8 @@ def cmp(name: str, ours, reference, *, rtol: float = 1e-10, atol: float = 1e-12)
     .. math::
 
         \text{equal} \iff |\text{ours} - \text{ref}| \le \text{atol} + \text{rtol}\,|\text{ref}|
-        \ \text{elementwise}, \qquad
+        \ \text{elementwise}
+
         \text{maxdiff} = \max |\text{ours} - \text{ref}|
 
     Parameters

@@ -116,7 +116,8 @@ def sigmoid_binary_cross_entropy(s: np.ndarray, y: np.ndarray, *, reduction: str
 
         p = \sigma(s), \qquad
         J = -\sum \big[y \log p + (1-y)\log(1-p)\big]
-          = \sum \big[\operatorname{softplus}(s) - y\,s\big]
+
+        J = \sum \big[\operatorname{softplus}(s) - y\,s\big]
 
         \operatorname{softplus}(s) = \log(1 + e^{s}) = \max(s, 0) + \log(1 + e^{-|s|})
 

@@ -79,7 +79,11 @@ def lstm_forward(x, h0, c0, W, b):
     """
     _v.check_floats(x=x, h0=h0, c0=c0, W=W, b=b)
     _v.check_shapes(
-        ("x", x, "T B D"), ("h0", h0, "B H"), ("c0", c0, "B H"), ("W", W, "4H H+D"), ("b", b, "4H")
+        ("x", x, "T B D"),
+        ("h0", h0, "B H"),
+        ("c0", c0, "B H"),
+        ("W", W, "4H H+D"),
+        ("b", b, "4H"),
     )
     h_t, c_t = h0, c0
     hs, cs, caches = [], [], []
@@ -92,7 +96,9 @@ def lstm_forward(x, h0, c0, W, b):
 
 
 def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
-    r"""Backpropagation through time for :func:`lstm_forward`: step backward, T times in reverse.
+    r"""Backpropagation through time for :func:`lstm_forward`.
+
+    Step backward, T times in reverse.
 
     Equations
     ---------
@@ -103,7 +109,8 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
         \delta h_t &= \underbrace{\texttt{dh[t]}}_{\text{upstream}}
                      + \underbrace{\delta h_t^{\text{next}}}_{\text{from step } t+1} \\
         (\delta x_t, \delta h_{t-1}^{\text{next}}, \delta c_{t-1}^{\text{next}},
-        \delta W_t, \delta b_t) &= \text{step backward}(\delta h_t, \delta c_t^{\text{next}}) \\
+        \delta W_t, \delta b_t) &=
+                     \text{step backward}(\delta h_t, \delta c_t^{\text{next}}) \\
         \delta W &= \sum_t \delta W_t, \qquad \delta b = \sum_t \delta b_t
 
     with nothing arriving from step T+1 (or ``dh_T``, ``dc_T`` when given),
@@ -125,11 +132,14 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
     Returns
     -------
     SeqGrads
-        ``dx`` (T, B, D), ``dh0`` (B, H), ``dc0`` (B, H), ``dW`` (4H, H+D), ``db`` (4H,).
+        ``dx`` (T, B, D), ``dh0`` (B, H), ``dc0`` (B, H),
+        ``dW`` (4H, H+D), ``db`` (4H,).
     """
     _v.check_type("cache", cache, SeqCache)
     if len(cache.steps) == 0:
-        raise ValueError("cache: expected the caches of T >= 1 steps, got SeqCache(steps=())")
+        raise ValueError(
+            "cache: expected the caches of T >= 1 steps, got SeqCache(steps=())"
+        )
     first = cache.steps[0]
     T = len(cache.steps)
     B, H = first.f.shape
@@ -143,13 +153,15 @@ def lstm_backward(dh, cache: SeqCache, *, dh_T=None, dc_T=None) -> SeqGrads:
     dx = np.empty((T, B, D), dh.dtype)  # (T, B, D)
     dW = np.zeros_like(first.W)  # (4H, H+D) summed over steps
     db = np.zeros(4 * H, dh.dtype)  # (4H,) summed over steps
-    dh_next = np.zeros((B, H), dh.dtype) if dh_T is None else dh_T  # (B, H) into h_T from t = T+1
-    dc_next = np.zeros((B, H), dh.dtype) if dc_T is None else dc_T  # (B, H) into c_T from t = T+1
+    # into h_T and c_T from t = T+1
+    dh_next = np.zeros((B, H), dh.dtype) if dh_T is None else dh_T  # (B, H)
+    dc_next = np.zeros((B, H), dh.dtype) if dc_T is None else dc_T  # (B, H)
     for t in reversed(range(T)):  # code index t is step t+1
         # h_t feeds the loss directly (upstream) and step t+1 (dh_next): add both paths.
         step = lstm_step_backward(dh[t] + dh_next, dc_next, cache.steps[t])
         dx[t] = step.dx
         dW += step.dW  # one W serves every step: sum the contributions
         db += step.db
-        dh_next, dc_next = step.dh_prev, step.dc_prev  # what step t sends back to step t-1
+        # what step t sends back to step t-1
+        dh_next, dc_next = step.dh_prev, step.dc_prev
     return SeqGrads(dx=dx, dh0=dh_next, dc0=dc_next, dW=dW, db=db)

@@ -150,3 +150,58 @@ def test_the_fused_code_is_shown_only_in_the_performance_chapter():
     assert shown_in == ["performance.ipynb"], shown_in
     bptt = "\n".join(_markdown_sources(BOOK / "bptt.ipynb"))
     assert "```{literalinclude} ../lstm_ref/sequence.py\n:pyobject: lstm_backward" in bptt
+
+
+def _literalincludes():
+    import re
+
+    found = []
+    for page in _pages_with_code():
+        for src in _markdown_sources(page):
+            for path, obj in re.findall(r"```\{literalinclude\} (\S+)\n:pyobject: (\S+)", src):
+                found.append((page.name, (page.parent / path).resolve(), obj))
+    return found
+
+
+@pytest.mark.parametrize("page, path, obj", _literalincludes(),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_library_code_shown_on_a_page_fits_88_columns(page, path, obj):
+    # AUTHORING.md: code a page shows stays within 88 columns (the column at 1280 px).
+    import ast
+
+    source = path.read_text()
+    node = next(n for n in ast.walk(ast.parse(source))
+                if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == obj)
+    lines = source.splitlines()[node.lineno - 1 - len(node.decorator_list):node.end_lineno]
+    wide = [f"{path.name}:{node.lineno + k}: {len(ln)} columns" for k, ln in enumerate(lines)
+            if len(ln) > 88]
+    assert not wide, f"{page} shows {obj} with lines over 88 columns: {wide}"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_what_the_site_hides_is_collapsed_in_jupyterlab(nb_path):
+    # tools/execute_notebooks.py sets these; a notebook saved by hand may have lost them.
+    import nbformat
+    from execute_notebooks import collapse_for_jupyterlab
+
+    nb = nbformat.read(nb_path, as_version=4)
+    stored = [c.metadata.get("jupyter", {}) for c in nb.cells]
+    collapse_for_jupyterlab(nb)
+    expected = [c.metadata.get("jupyter", {}) for c in nb.cells]
+    assert stored == expected, (f"{nb_path.name}: hide-input cells not collapsed for JupyterLab; "
+                                f"run `make execute NB={nb_path.relative_to(ROOT)}`")
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_solutions_cells_hide_their_outputs_too(nb_path):
+    # A solution's code cells follow its {solution} dropdown; their outputs (a passing
+    # checker line, a diagnosed wrong attempt) are part of the answer, so the whole cell is
+    # behind a toggle (hide-cell) or not on the page at all (remove-cell).
+    cells = json.loads(nb_path.read_text())["cells"]
+    in_solution, shown = False, []
+    for k, c in enumerate(cells):
+        if c["cell_type"] == "markdown":
+            in_solution = "{solution}" in "".join(c["source"])
+        elif in_solution and not {"hide-cell", "remove-cell"} & set(c["metadata"].get("tags", [])):
+            shown.append(k)
+    assert not shown, f"{nb_path.name}: solution cells {shown} are not tagged hide-cell"

@@ -48,9 +48,8 @@ def _sig(a):
 
 def _gate_rows(H, bug):
     """Row slices of W that the reader takes for f, i, o, g."""
-    f, i = (slice(H, 2 * H), slice(0, H)) if bug == "gate_order_ifog" else (slice(0, H),
-                                                                            slice(H, 2 * H))
-    return f, i, slice(2 * H, 3 * H), slice(3 * H, 4 * H)
+    order = {"gate_order_ifog": "ifog", "gate_order_ifgo": "ifgo"}.get(bug, "fiog")
+    return tuple(slice(order.index(n) * H, (order.index(n) + 1) * H) for n in "fiog")
 
 
 def reader_step_forward(x, h_prev, c_prev, W, b, bug=None):
@@ -58,12 +57,12 @@ def reader_step_forward(x, h_prev, c_prev, W, b, bug=None):
     H = h_prev.shape[1]
     rf, ri, ro, rg = _gate_rows(H, bug)
     z = np.concatenate([x, h_prev] if bug == "stack_x_first" else [h_prev, x], axis=1)
-    a = z @ W.T + b
+    a = z @ W.T if bug == "missing_bias" else z @ W.T + b
     f, i, o = _sig(a[:, rf]), _sig(a[:, ri]), _sig(a[:, ro])
     g = _sig(a[:, rg]) if bug == "sigmoid_candidate" else np.tanh(a[:, rg])
     c = (c_prev if bug == "no_forget_gate" else f * c_prev) + i * g
     h = o * (c if bug == "missing_tanh_on_c" else np.tanh(c))
-    return h, c
+    return (c, h) if bug == "returns_c_h" else (h, c)
 
 
 def reader_step_backward(dh, dc_next, x, h_prev, c_prev, W, b, bug=None):
@@ -85,7 +84,12 @@ def reader_step_backward(dh, dc_next, x, h_prev, c_prev, W, b, bug=None):
     da[:, rg] = dc * i * (1 - g**2)
     dz = da @ W
     dc_prev = (dc_next if bug == "dc_prev_only_dc_next" else dc) * f
-    out = dict(dx=dz[:, H:], dh_prev=dz[:, :H], dc_prev=dc_prev, dW=da.T @ z, db=da.sum(axis=0))
+    dx, dh_prev = (dz[:, :H], dz[:, H:]) if bug == "dx_dh_prev_swapped" else (dz[:, H:], dz[:, :H])
+    if bug == "mean_over_batch":
+        dW, db = da.T @ z / len(x), da.mean(axis=0)
+    else:
+        dW, db = da.T @ z, da.sum(axis=0)
+    out = dict(dx=dx, dh_prev=dh_prev, dc_prev=dc_prev, dW=dW, db=db)
     return {k: -v for k, v in out.items()} if bug == "sign" else out
 
 
@@ -102,9 +106,13 @@ def reader_bptt(dh, x, h0, c0, W, b, bug=None):
     for t in ([T - 1] if bug == "last_step_only" else reversed(range(T))):
         dh_t = dh[t] if bug == "no_dh_next" else dh[t] + dh_next
         dc_t = np.zeros_like(c0) if bug == "no_dc_carry" else dc_next
-        g = reader_step_backward(dh_t, dc_t, x[t], hs[t], cs[t], W, b)
+        g = reader_step_backward(dh_t, dc_t, x[t], hs[t], cs[t], W, b,
+                                 bug="mean_over_batch" if bug == "mean_over_batch" else None)
         dx[t] = g["dx"]
-        dW, db = dW + g["dW"], db + g["db"]
+        if bug == "dW_overwritten":
+            dW, db = g["dW"], g["db"]
+        else:
+            dW, db = dW + g["dW"], db + g["db"]
         dh_next, dc_next = g["dh_prev"], g["dc_prev"]
     out = dict(dx=dx, dh0=dh_next, dc0=dc_next, dW=dW, db=db)
     return {k: -v for k, v in out.items()} if bug == "sign" else out
@@ -131,16 +139,27 @@ READERS = {  # READERS[exercise][mistake], None for the correct answer
         "one_example": lambda dv, h: np.outer(dv[0], h[0]),
     },
     "cell_forward": {bug: partial(reader_step_forward, bug=bug) for bug in
-                     (None, "gate_order_ifog", "stack_x_first", "missing_tanh_on_c",
-                      "sigmoid_candidate", "no_forget_gate")},
+                     (None, "gate_order_ifog", "gate_order_ifgo", "stack_x_first",
+                      "missing_tanh_on_c", "sigmoid_candidate", "no_forget_gate", "returns_c_h",
+                      "missing_bias")},
     "cell_backward": {bug: partial(reader_step_backward, bug=bug) for bug in
                       (None, "missing_dc_next", "tanh_not_squared", "missing_sigmoid_derivative",
-                       "dc_prev_only_dc_next", "gate_order_ifog", "sign")},
+                       "dc_prev_only_dc_next", "gate_order_ifog", "gate_order_ifgo",
+                       "dx_dh_prev_swapped", "mean_over_batch", "sign")},
     "sequence_backward": {bug: partial(reader_bptt, bug=bug) for bug in
-                          (None, "no_dh_next", "no_dc_carry", "last_step_only", "sign")},
+                          (None, "no_dh_next", "no_dc_carry", "last_step_only", "sign",
+                           "dW_overwritten", "mean_over_batch")},
 }
 
 CASES = [(ex, name) for ex in E.MISTAKES for name in E.MISTAKES[ex]]
+
+
+def assert_printed_form(message, line):
+    """``message`` is ``line`` wrapped: at most 88 columns, continuation lines indented by 4."""
+    rows = message.split("\n")
+    assert all(len(r) <= 88 for r in rows), message
+    assert all(r.startswith("    ") and not r.startswith("     ") for r in rows[1:]), message
+    assert " ".join(message.split()) == " ".join(line.split())
 
 
 def _as_dict(exercise, out):
@@ -177,8 +196,9 @@ def test_each_named_mistake_is_recognised(exercise, mistake, seed, capsys):
     fn = READERS[exercise][mistake]
     v = E.EXERCISES[exercise](fn, expect=mistake, seed=seed)
     line = f"✗ check_{exercise}: {mistake} — {E.MISTAKES[exercise][mistake]}"
-    assert (v.ok, v.diagnosis, v.message) == (False, mistake, line)
-    assert capsys.readouterr().out == line + "\n"
+    assert (v.ok, v.diagnosis) == (False, mistake)
+    assert_printed_form(v.message, line)
+    assert capsys.readouterr().out == v.message + "\n"
     with pytest.raises(E.ExerciseFailed, match=mistake):
         E.EXERCISES[exercise](fn, seed=seed)
 
@@ -192,7 +212,8 @@ def test_mistakes_are_distinguishable_on_the_checker_inputs(exercise):
     for p in outs:
         for q in outs:
             if p != q:
-                same = all(np.allclose(outs[p][k], outs[q][k], rtol=RTOL, atol=ATOL)
+                same = all(np.shape(outs[p][k]) == np.shape(outs[q][k])
+                           and np.allclose(outs[p][k], outs[q][k], rtol=RTOL, atol=ATOL)
                            for k in FIELDS[exercise])
                 assert not same, (exercise, p, q)
 
@@ -317,13 +338,13 @@ def test_transposed_shape_and_unknown(exercise):
     v = E.EXERCISES[exercise](_changed(exercise, field, lambda a: a[..., :-1]), expect="shape")
     assert v.diagnosis == "shape" and f"{field} has the wrong shape" in v.message
     v = E.EXERCISES[exercise](_changed(exercise, field, lambda a: a + 1.0), expect="unknown")
-    assert v.diagnosis == "unknown" and f"{field} max_rel_err=" in v.message
+    assert v.diagnosis == "unknown" and f"{field} max_rel_err=" in " ".join(v.message.split())
 
 
 def test_transposed_message_names_the_gradient_layout():
     v = E.check_dW_v(lambda dv, h: h.T @ dv, expect="transposed")
     assert v.message == ("✗ check_dW_v: transposed — dW_v is transposed: got shape (2, 5), "
-                         "expected (5, 2) (gradient layout: dW_v has the shape of W_v)")
+                         "expected (5, 2)\n    (gradient layout: dW_v has the shape of W_v)")
 
 
 # ------------------------------------------------------------------ output forms
@@ -339,11 +360,212 @@ def test_output_forms_array_tuple_namedtuple_object():
     assert E.check_sequence_backward(lambda *a: Out(READERS["sequence_backward"][None](*a))).ok
 
 
-def test_wrong_output_form_is_a_clear_error():
-    with pytest.raises(TypeError, match=r"expected 2 arrays \('h', 'c'\), got a tuple of 3"):
-        E.check_cell_forward(lambda x, hp, cp, W, b: (hp, cp, x))
-    with pytest.raises(TypeError, match="field 'dh_prev'"):
-        E.check_cell_backward(lambda *a: {"dx": 0})
+def test_a_list_serves_as_the_tuple():
+    assert E.check_cell_forward(lambda *a: list(READERS["cell_forward"][None](*a))).ok
+
+
+WRONG_RETURNS = [  # (exercise, the reader's function, the diagnosis after "wrong_return — ")
+    ("cell_forward", lambda x, hp, cp, W, b: (hp, cp, x),
+     "got a tuple of 3 values; return the tuple (h, c)"),
+    ("cell_forward", lambda *a: lstm_ref.lstm_step_forward(*a),
+     "got a tuple of 3 values; return the tuple (h, c)"),
+    ("cell_forward", lambda *a: None,
+     "got None (is the return statement missing?); return the tuple (h, c)"),
+    ("cell_forward", lambda x, hp, cp, W, b: hp,
+     "got an array of shape (2, 3); return the tuple (h, c)"),
+    ("cell_backward", lambda *a: {"dx": 0},
+     "got a dict without dh_prev, dc_prev, dW, db; return (dx, dh_prev, dc_prev, dW, db) as "
+     "a tuple, NamedTuple or dict"),
+    ("cell_backward", lambda *a: None,
+     "got None (is the return statement missing?); return (dx, dh_prev, dc_prev, dW, db) as "
+     "a tuple, NamedTuple or dict"),
+    ("sequence_backward", lambda *a: ("dx", 0, 0, 0, 0),
+     "dx is not an array of numbers (got a str); return (dx, dh0, dc0, dW, db) as a tuple, "
+     "NamedTuple or dict"),
+    ("softmax_ce_grad", lambda v, y: (0.0, _softmax(v) - _onehot(v, y)),
+     "got a tuple of 2 values; return the array dv"),
+    ("mse_grad", lambda a, y: None,
+     "got None (is the return statement missing?); return the array dy_hat"),
+    ("dW_v", lambda dv, h: {"dW": dv.T @ h}, "got a dict; return the array dW_v"),
+]
+
+
+@pytest.mark.parametrize("exercise,fn,says", WRONG_RETURNS)
+def test_wrong_return_says_what_to_return(exercise, fn, says, capsys):
+    with pytest.raises(E.ExerciseFailed, match="wrong_return"):
+        E.EXERCISES[exercise](fn)  # a wrong answer: it raises, but no TypeError from inside
+    capsys.readouterr()
+    v = E.EXERCISES[exercise](fn, expect="wrong_return")
+    assert (v.ok, v.diagnosis) == (False, "wrong_return")
+    assert_printed_form(v.message, f"✗ check_{exercise}: wrong_return — {says}")
+    assert capsys.readouterr().out == v.message + "\n"
+
+
+# ------------------------------------------------------------- "your turn": not attempted
+
+SKELETON_NAMES = {"softmax_ce_grad": "my_softmax_ce_grad", "mse_grad": "my_mse_grad",
+                  "dW_v": "my_dW_v", "cell_forward": "my_step_forward",
+                  "cell_backward": "my_step_backward", "sequence_backward": "my_bptt"}
+
+
+def _skeleton(exercise, name=None):
+    """A reader's unfilled "your turn" cell for ``exercise``."""
+    def my_function(*args):
+        # your turn: shapes as in the checker's docstring
+        raise NotImplementedError
+    my_function.__name__ = name or SKELETON_NAMES[exercise]
+    return my_function
+
+
+@pytest.mark.parametrize("exercise", list(E.EXERCISES))
+def test_not_attempted_prints_one_line_and_does_not_raise(exercise, capsys):
+    fn = _skeleton(exercise)
+    line = (f"○ check_{exercise}: not attempted yet — fill in {SKELETON_NAMES[exercise]} above "
+            "and re-run")
+    line += " this cell" * (len(line) + 10 <= 88)  # on one line always
+    for expect in (None, "not_attempted"):
+        v = E.EXERCISES[exercise](fn, expect=expect)
+        assert (v.exercise, v.ok, v.diagnosis) == (f"check_{exercise}", False, "not_attempted")
+        assert v.message == line and len(line) <= 88
+        assert capsys.readouterr().out == v.message + "\n"
+
+
+def test_not_attempted_exact_lines():
+    def my_step_forward(x, h_prev, c_prev, W, b):
+        # your turn: h, c (B, H)
+        raise NotImplementedError
+
+    def bptt(dh, x, h0, c0, W, b):
+        raise NotImplementedError
+    v = E.check_cell_forward(my_step_forward)
+    assert v.message == ("○ check_cell_forward: not attempted yet — fill in my_step_forward "
+                         "above and re-run")
+    assert str(v) == v.message
+    assert E.check_sequence_backward(bptt).message == (
+        "○ check_sequence_backward: not attempted yet — fill in bptt above and re-run this cell")
+    long_name = _skeleton("sequence_backward", name="my_backpropagation_through_time_attempt")
+    v = E.check_sequence_backward(long_name)
+    assert_printed_form(v.message, "○ check_sequence_backward: not attempted yet — fill in "
+                        "my_backpropagation_through_time_attempt above and re-run")
+    assert v.message.count("\n") == 1 and v.diagnosis == "not_attempted"
+
+
+def test_not_attempted_is_asserted_and_asserts():
+    fn = _skeleton("cell_backward")
+    with pytest.raises(E.ExerciseFailed, match="diagnosis 'sign', got 'not_attempted'"):
+        E.check_cell_backward(fn, expect="sign")
+    with pytest.raises(E.ExerciseFailed, match="expected the diagnosis 'not_attempted', got 'co"):
+        E.check_cell_backward(READERS["cell_backward"][None], expect="not_attempted")
+    with pytest.raises(E.ExerciseFailed, match="'not_attempted', got 'sign'"):
+        E.check_cell_backward(READERS["cell_backward"]["sign"], expect="not_attempted")
+    v = E.check_dW_v(lambda dv, h: (_ for _ in ()).throw(NotImplementedError))
+    assert v.diagnosis == "not_attempted" and "fill in your function above" in v.message
+
+
+def test_other_errors_of_the_reader_propagate():
+    def my_dW_v(dv, h):
+        return dv @ h  # (B, V) @ (B, H): the reader's own ValueError, shown as is
+    with pytest.raises(ValueError, match="matmul"):
+        E.check_dW_v(my_dW_v)
+
+
+# ------------------------------------------------------------- where an unknown answer differs
+
+def _planted(exercise, field, index, delta=1.0):
+    """The correct reader with ``delta`` added to one entry of ``field``; and that entry."""
+    args = _checker_args(exercise)
+    want = _as_dict(exercise, READERS[exercise][None](*args))[field][index]
+
+    def fn(*a):
+        out = dict(_as_dict(exercise, READERS[exercise][None](*a)))
+        out[field] = np.array(out[field], dtype=float)
+        out[field][index] += delta
+        return out
+    return fn, want
+
+
+@pytest.mark.parametrize("exercise,field,index,where", [
+    # cell_backward: H = 3, so row 4 of dW is row 1 of the input gate's block
+    ("cell_backward", "dW", (4, 5), "dW[4, 5] (gate block i, dW_i[1, 5])"),
+    ("cell_backward", "dW", (11, 0), "dW[11, 0] (gate block g, dW_g[2, 0])"),
+    ("cell_backward", "db", (7,), "db[7] (gate block o, db_o[1])"),
+    ("cell_backward", "dh_prev", (1, 2), "dh_prev[1, 2]"),
+    ("sequence_backward", "dW", (0, 6), "dW[0, 6] (gate block f, dW_f[0, 6])"),
+    ("sequence_backward", "dx", (1, 0, 3), "dx[1, 0, 3] (time step t=2 of 3; later steps match)"),
+    ("sequence_backward", "dx", (2, 1, 0),
+     "dx[2, 1, 0] (time step t=3 of 3, the last, where the backward sweep starts)"),
+    ("cell_forward", "c", (1, 1), "c[1, 1]"),
+    ("softmax_ce_grad", "dv", (2, 4), "dv[2, 4]"),
+    ("dW_v", "dW_v", (4, 1), "dW_v[4, 1]"),
+])
+def test_unknown_names_the_first_difference(exercise, field, index, where):
+    fn, want = _planted(exercise, field, index)
+    v = E.EXERCISES[exercise](fn, expect="unknown")
+    flat = " ".join(v.message.split())
+    first = f"First difference: {where}: expected {want:.3g}, got {want + 1.0:.3g}."
+    assert first in flat, flat
+    assert f"Outputs that differ: {field} max_rel_err=" in flat
+    assert_printed_form(v.message, flat)
+
+
+def test_first_difference_is_the_first_output_and_the_last_time_step():
+    args = _checker_args("sequence_backward")
+    right = READERS["sequence_backward"][None](*args)
+
+    def fn(*a):
+        out = {k: np.array(v) for k, v in READERS["sequence_backward"][None](*a).items()}
+        out["dx"][0, 0, 0] += 1.0  # t = 1 and t = 2 wrong: the sweep meets t = 2 first
+        out["dx"][1, 1, 1] += 1.0
+        out["db"][0] += 1.0
+        return out
+    flat = " ".join(E.check_sequence_backward(fn, expect="unknown").message.split())
+    assert (f"First difference: dx[1, 1, 1] (time step t=2 of 3; later steps match): "
+            f"expected {right['dx'][1, 1, 1]:.3g}, got {right['dx'][1, 1, 1] + 1:.3g}.") in flat
+    assert "Outputs that differ: dx max_rel_err=" in flat and ", db max_rel_err=" in flat
+
+
+def test_first_difference_with_nan():
+    fn, want = _planted("mse_grad", "dy_hat", (0, 2), delta=np.nan)
+    flat = " ".join(E.check_mse_grad(fn, expect="unknown").message.split())
+    assert f"First difference: dy_hat[0, 2]: expected {want:.3g}, got nan." in flat
+
+
+# ------------------------------------------------------------------ 88 columns
+
+def test_long_diagnoses_wrap_under_their_head():
+    v = E.check_cell_backward(READERS["cell_backward"]["mean_over_batch"],
+                              expect="mean_over_batch")
+    rows = v.message.split("\n")
+    assert len(rows) == 3 and rows[0].startswith("✗ check_cell_backward: mean_over_batch — dW")
+    assert E.wrap("x " * 100).count("\n") == 2  # 200 characters: three lines
+    assert E.wrap("see dW[10, 20] and shape (12, 7) " * 4).split("\n")[1].startswith("    ")
+    for n in range(70, 90):  # groups, formulas and letter lists are not split
+        for kept in ("dW[10, 20]", "(12, 7)", "ŷ − y", "dW += …", "i, f, g, o"):
+            assert kept in E.wrap("a" * n + " " + kept).split("\n")[-1], (n, kept)
+
+
+@pytest.mark.parametrize("exercise", list(E.EXERCISES))
+def test_every_message_fits_in_88_columns(exercise, capsys):
+    fields = FIELDS[exercise]
+    fns = dict(READERS[exercise])
+    fns["skeleton"] = _skeleton(exercise)
+    fns["none"] = lambda *a: None
+    fns["unknown"] = _changed(exercise, fields[-1], lambda a: a + 1.0)
+    fns["transposed"] = _changed(exercise, TRANSPOSABLE[exercise], np.transpose)
+    fns["shape"] = _changed(exercise, TRANSPOSABLE[exercise], lambda a: a[..., :-1])
+    for seed in SEEDS:
+        for name, fn in fns.items():
+            try:
+                v = E.EXERCISES[exercise](fn, seed=seed)
+                message = v.message
+            except E.ExerciseFailed as err:  # expect=None: the error is the printed text
+                message = str(err)
+            printed = capsys.readouterr().out
+            assert printed == message + "\n", name
+            assert all(len(row) <= 88 for row in printed.splitlines()), (name, printed)
+    for m in E.MISTAKES[exercise].values():  # the longest exercise name with every message
+        assert all(len(row) <= 88 for row in
+                   E.wrap(f"✗ check_sequence_backward: some_diagnosis — {m}").split("\n"))
 
 
 # ------------------------------------------------------------------ expect, bad input

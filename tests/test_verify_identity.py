@@ -1,4 +1,6 @@
 """verify.identity: accepts true identities, rejects false ones with a counterexample."""
+import re
+
 import pytest
 import sympy as sp
 
@@ -51,16 +53,20 @@ def test_sympy_tanh_and_exp_are_fine_in_an_identity():
 @pytest.mark.parametrize("fn,use", [("sigma", "verify.Sigmoid"), ("tanh", "verify.Tanh")])
 def test_an_undefined_activation_is_rejected_by_name(fn, use):
     s, f = sp.Symbol("s"), sp.Function(fn)
-    with pytest.raises(TypeError, match=rf"lhs: uses {fn}, an undefined SymPy function.*{use}"):
+    with pytest.raises(TypeError) as exc:
         V.identity("f'", sp.diff(f(s), s), f(s) * (1 - f(s)))
+    msg = str(exc.value)
+    assert max(len(line) for line in msg.splitlines()) <= 76
+    assert re.search(rf"^lhs: uses {fn}, an undefined SymPy function.*{use}", " ".join(msg.split()))
 
 
 def test_an_arbitrary_undefined_function_is_fine_and_a_false_claim_says_why():
     s, phi = sp.Symbol("s"), sp.Function("varphi")
     V.identity("chain rule", sp.diff(phi(2 * s), s), 2 * sp.Subs(sp.diff(phi(s), s), s, 2 * s),
                verbose=False)
-    with pytest.raises(V.FormulaMismatch, match=r"undefined function\(s\) varphi"):
+    with pytest.raises(V.FormulaMismatch) as exc:
         V.identity("wrong chain rule", sp.diff(phi(2 * s), s), sp.diff(phi(2 * s), s) / 2)
+    assert "undefined function(s) varphi" in " ".join(str(exc.value).split())   # unwrapped
 
 
 def test_mixing_tanh_kinds_is_named():

@@ -55,7 +55,7 @@ def test_every_cell_gradient_of_source_000_proves_exactly(cell, capsys):
         assert res.method == "exact" and res.entries == len(hand)
     out = capsys.readouterr().out.splitlines()
     assert out[2] == "✓ proved  ∂J/∂c_t  (exact: hand − SymPy expands to 0 in all 2 entries)"
-    assert len(out) == len(checks)
+    assert len(out) == len(checks) and max(map(len, out)) <= 88
 
 
 @pytest.mark.parametrize("head,target,dv_of", [
@@ -80,6 +80,7 @@ def _rejects(name, hand, wrt, model, **kw):
         V.prove(name, hand, wrt, model, **kw)
     msg = str(exc.value)
     assert msg.startswith(name + ":")
+    assert max(len(line) for line in msg.splitlines()) <= 76     # room for "✗ rejected: "
     return msg
 
 
@@ -135,7 +136,7 @@ def test_sequence_auto_mode_states_sampling():
     assert res.method == "sampled" and "T=4" in res.reason
     s2 = V.symbolic_sequence(T=2, H=2, D=3)
     res = V.prove("∂J/∂h_2", s2.dh[1], ("h", 1), s2)
-    assert res.method == "exact" and "node by node" in str(res)
+    assert res.method == "exact" and "node by node" in " ".join(str(res).split())
     s1 = V.symbolic_sequence(T=1, H=2, D=3)
     assert V.prove("∂J/∂h_1", s1.dh[0], ("h", 0), s1).method == "exact"
 
@@ -213,6 +214,8 @@ def test_prove_rejects_other_activations_early(cell, monkeypatch, wrong, named, 
     with pytest.raises(TypeError) as exc:
         V.prove("∂J/∂a_o", hand, "a_o", cell)
     msg = str(exc.value)
+    assert max(len(line) for line in msg.splitlines()) <= 76
+    msg = " ".join(msg.split())                                # the message, unwrapped
     assert msg.startswith("hand: ") and named in msg and use in msg
 
 

@@ -19,6 +19,29 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import toc  # noqa: E402  (sibling module)
 
 
+def collapse_for_jupyterlab(nb) -> None:
+    """Collapse in JupyterLab what the site hides, so a learner meets no spoiler there either.
+
+    Jupyter Book hides a ``hide-input`` cell's code and a ``hide-cell`` cell's code and
+    outputs behind a toggle; JupyterLab ignores those tags but honours
+    ``metadata.jupyter.source_hidden`` and ``outputs_hidden``, which this sets to match.
+    (The cells of a solution are tagged ``hide-cell``: see AUTHORING.md.)
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        jupyter = cell.metadata.setdefault("jupyter", {})
+        for key in ("source_hidden", "outputs_hidden"):
+            jupyter.pop(key, None)
+        if "hide-input" in tags or "hide-cell" in tags:
+            jupyter["source_hidden"] = True
+        if "hide-cell" in tags:
+            jupyter["outputs_hidden"] = True
+        if not jupyter:
+            del cell.metadata["jupyter"]
+
+
 def execute(path: pathlib.Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {
@@ -27,6 +50,7 @@ def execute(path: pathlib.Path, timeout: int = 600) -> float:
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    collapse_for_jupyterlab(nb)
     nbformat.write(nb, path)
     return time.perf_counter() - start
 

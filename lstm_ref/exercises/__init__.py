@@ -5,13 +5,27 @@ Each checker takes the correct answer from lstm_ref itself (tested against
 finite differences and proved by the SymPy engine elsewhere) and knows a list
 of named mistakes, each the answer that mistake gives, built by changing the
 inputs or outputs of lstm_ref's own functions. The reader's output is compared
-with the correct answer, then with each mistake in turn; transposes and wrong
-shapes are recognised first.
+with the correct answer, then with each mistake in turn, then by shape
+(a transposed result, a wrong shape).
 
-A checker prints one line and returns a :class:`Verdict`. With ``expect=None``
-it asserts the reader is correct (raising :class:`ExerciseFailed`); a chapter
-that *demonstrates* a wrong attempt passes ``expect="<mistake name>"``, which
-asserts that exactly that diagnosis is made.
+A checker prints one line (wrapped at 88 columns, continuation lines indented
+by four spaces) and returns a :class:`Verdict`. With ``expect=None`` it asserts
+the reader is correct (raising :class:`ExerciseFailed`); a chapter that
+*demonstrates* a wrong attempt passes ``expect="<mistake name>"``, which asserts
+that exactly that diagnosis is made. An answer outside the known mistakes is
+``"unknown"``, with the first entry that differs (gate block, time step, entry;
+expected and got); an output that is not the arrays asked for is
+``"wrong_return"``, saying what to return.
+
+"Your turn" cells: a skeleton that raises ``NotImplementedError`` is
+``"not_attempted"``; the checker prints one line ::
+
+    ○ check_sequence_backward: not attempted yet — fill in bptt above and re-run this cell
+    ○ check_cell_forward: not attempted yet — fill in my_step_forward above and re-run
+
+(" this cell" is left out where the line would be wider than 88 columns) and
+does not raise, also with ``expect=None`` (``expect="not_attempted"`` asserts
+exactly that).
 
 Pure NumPy (no SymPy); import it as ``from lstm_ref import exercises``.
 
@@ -21,14 +35,14 @@ step), ``sequence`` (BPTT).
 
 from __future__ import annotations
 
-from ._judge import ExerciseFailed, Mistake, Verdict
+from ._judge import ExerciseFailed, Mistake, Verdict, wrap
 from .cell import CELL_BACKWARD, CELL_FORWARD, check_cell_backward, check_cell_forward
 from .losses import DW_V, MSE, SOFTMAX_CE, check_dW_v, check_mse_grad, check_softmax_ce_grad
 from .sequence import SEQUENCE_BACKWARD, check_sequence_backward
 
 __all__ = ["Mistake", "Verdict", "ExerciseFailed", "check_softmax_ce_grad", "check_mse_grad",
            "check_dW_v", "check_cell_forward", "check_cell_backward", "check_sequence_backward",
-           "check_exercise", "EXERCISES", "MISTAKES"]
+           "check_exercise", "EXERCISES", "MISTAKES", "wrap"]
 
 #: Checker of every exercise, by exercise name.
 EXERCISES = {

@@ -14,7 +14,7 @@ import numpy as np
 from ..activations import sigmoid, tanh
 from ..affine import AffineCache, affine_backward
 from ..cell import StepCache, lstm_step_backward, lstm_step_forward
-from ..params import fuse_gates, fuse_weight, split_gates, split_weight_by_gate
+from ..params import GATES, fuse_gates, fuse_weight, split_gates, split_weight_by_gate
 from ._judge import Exercise, Mistake, Verdict, run
 
 __all__ = ["CELL_FORWARD", "CELL_BACKWARD", "check_cell_forward", "check_cell_backward"]
@@ -22,14 +22,21 @@ __all__ = ["CELL_FORWARD", "CELL_BACKWARD", "check_cell_forward", "check_cell_ba
 _STEP = ("x", "h_prev", "c_prev", "W", "b")
 
 
-def _swap_f_i(M):
-    """W (4H, H+D) or b (4H,) with the f and i row blocks exchanged.
+def _read_in_order(M, order):
+    """W (4H, H+D) or b (4H,) rearranged into the gates a reader in ``order`` uses.
 
-    A cell that reads W's row blocks in the order i, f, o, g computes exactly
-    the correct cell on this swapped W (and b).
+    A cell that reads W's row blocks as the gates ``order`` (``"ifog"``, or
+    PyTorch's ``"ifgo"``) computes exactly the correct cell on this W (and b):
+    its gate n is the block at position ``order.index(n)``.
     """
     blocks = split_gates(M.T)  # the row blocks of M are the column blocks of M.T
-    return fuse_gates(blocks.i, blocks.f, blocks.o, blocks.g).T
+    return fuse_gates(*(blocks[order.index(n)] for n in GATES)).T
+
+
+def _stored_in_order(M, order):
+    """The inverse of :func:`_read_in_order`: position p holds gate ``order[p]``'s block."""
+    blocks = split_gates(M.T)._asdict()
+    return fuse_gates(*(blocks[n] for n in order)).T
 
 
 def _step(ctx, **changed):
@@ -76,6 +83,16 @@ def _sigmoid_candidate(ctx):
     return {"h": cache.o * tanh(c), "c": c}
 
 
+def _gate_order(order):
+    return lambda ctx: _h_c(_step(ctx, W=_read_in_order(ctx["W"], order),
+                                  b=_read_in_order(ctx["b"], order)))
+
+
+def _returns_c_h(ctx):
+    h, c, _ = _step(ctx)
+    return {"h": c, "c": h}
+
+
 def _no_forget_gate(ctx):
     _, _, cache = _step(ctx)
     c = cache.c_prev + cache.i * cache.g  # f ⊙ c_prev without f
@@ -90,8 +107,11 @@ CELL_FORWARD = Exercise(
     mistakes=(
         Mistake("gate_order_ifog",
                 "the gates are read in order i, f, o, g; the course's order is f, i, o, g "
-                "(rows 0:H of W are the forget gate)",
-                lambda ctx: _h_c(_step(ctx, W=_swap_f_i(ctx["W"]), b=_swap_f_i(ctx["b"])))),
+                "(rows 0:H of W are the forget gate)", _gate_order("ifog")),
+        Mistake("gate_order_ifgo",
+                "the gates are read in PyTorch's order i, f, g, o; the course's order is "
+                "f, i, o, g (rows 0:H of W are the forget gate, rows 3H:4H the candidate)",
+                _gate_order("ifgo")),
         Mistake("stack_x_first",
                 "the input is stacked as [x; h_prev]; the course stacks z = [h_prev; x] "
                 "(h first, source 000), so W's first H columns act on h_prev", _stack_x_first),
@@ -104,7 +124,12 @@ CELL_FORWARD = Exercise(
         Mistake("no_forget_gate",
                 "c = c_prev + i ⊙ g: the forget gate is missing (that is the 1997 LSTM); "
                 "c = f ⊙ c_prev + i ⊙ g", _no_forget_gate),
+        Mistake("returns_c_h", "h and c are swapped: return (h, c), h first",
+                _returns_c_h),
+        Mistake("missing_bias", "the bias is missing: a = W z + b (code: z @ W.T + b)",
+                lambda ctx: _h_c(_step(ctx, b=np.zeros_like(ctx["b"])))),
     ),
+    axes={"h": "B H", "c": "B H"},
 )
 
 
@@ -119,9 +144,10 @@ def check_cell_forward(fn, *, expect=None, seed=0) -> Verdict:
         W (4H, H+D) in gate order f, i, o, g acting on z = [h_prev; x],
         b (4H,); h and c are (B, H).
     expect : str, optional
-        None, or ``"gate_order_ifog"``, ``"stack_x_first"``, ``"missing_tanh_on_c"``,
-        ``"sigmoid_candidate"``, ``"no_forget_gate"``, ``"transposed"``, ``"shape"``,
-        ``"unknown"``.
+        None, or ``"gate_order_ifog"``, ``"gate_order_ifgo"``, ``"stack_x_first"``,
+        ``"missing_tanh_on_c"``, ``"sigmoid_candidate"``, ``"no_forget_gate"``,
+        ``"returns_c_h"``, ``"missing_bias"``, ``"transposed"``, ``"shape"``,
+        ``"unknown"``, ``"wrong_return"``, ``"not_attempted"``.
     seed : int
         Seed of ``np.random.default_rng``.
 
@@ -140,7 +166,7 @@ def check_cell_forward(fn, *, expect=None, seed=0) -> Verdict:
 # ------------------------------------------------------------------- backward
 
 def _backward_draw(rng):
-    B, D, H = 2, 4, 3
+    B, D, H = 2, 4, 3  # D ≠ H: swapped dx, dh_prev slices are visible; B > 1: a mean too
     return dict(x=rng.standard_normal((B, D)), h_prev=rng.standard_normal((B, H)),
                 c_prev=rng.standard_normal((B, H)), W=0.5 * rng.standard_normal((4 * H, H + D)),
                 b=0.5 * rng.standard_normal(4 * H), dh=rng.standard_normal((B, H)),
@@ -189,11 +215,25 @@ def _dc_prev_only_dc_next(ctx):
     return {**ctx["correct"], "dc_prev": ctx["dc_next"] * cache.f}
 
 
-def _gate_order_ifog_backward(ctx):
-    # a consistent implementation reading W's blocks in order i, f, o, g computes
-    # the correct gradients of the cell with f and i rows swapped, in its own layout
-    out = _grads(ctx, W=_swap_f_i(ctx["W"]), b=_swap_f_i(ctx["b"]))
-    return {**out, "dW": _swap_f_i(out["dW"]), "db": _swap_f_i(out["db"])}
+def _gate_order_backward(order):
+    # a consistent implementation reading W's blocks in ``order`` computes the correct
+    # gradients of the cell on the rearranged W, stored back in its own layout
+    def answer(ctx):
+        out = _grads(ctx, W=_read_in_order(ctx["W"], order), b=_read_in_order(ctx["b"], order))
+        return {**out, "dW": _stored_in_order(out["dW"], order),
+                "db": _stored_in_order(out["db"], order)}
+    return answer
+
+
+def _dx_dh_prev_swapped(ctx):
+    # dz = [dh_prev, dx] with the slices exchanged; the shapes differ when D ≠ H
+    right = ctx["correct"]
+    return {**right, "dx": right["dh_prev"], "dh_prev": right["dx"]}
+
+
+def _mean_over_batch(ctx):
+    right, B = ctx["correct"], len(ctx["x"])
+    return {**right, "dW": right["dW"] / B, "db": right["db"] / B}
 
 
 CELL_BACKWARD = Exercise(
@@ -216,9 +256,19 @@ CELL_BACKWARD = Exercise(
                 "dc_prev = dc ⊙ f with the full dc", _dc_prev_only_dc_next),
         Mistake("gate_order_ifog",
                 "the gates are read in order i, f, o, g; the course's order is f, i, o, g",
-                _gate_order_ifog_backward),
+                _gate_order_backward("ifog")),
+        Mistake("gate_order_ifgo",
+                "the gates are read in PyTorch's order i, f, g, o; the course's order is "
+                "f, i, o, g", _gate_order_backward("ifgo")),
+        Mistake("dx_dh_prev_swapped",
+                "dx and dh_prev are swapped: z = [h_prev; x], so dh_prev = dz[:, :H] and "
+                "dx = dz[:, H:]", _dx_dh_prev_swapped),
+        Mistake("mean_over_batch",
+                "dW and db are divided by B (a mean over the batch): the course's J sums over "
+                "the batch, so dW = da.T @ z and db = da.sum(axis=0)", _mean_over_batch),
         Mistake("sign", "every gradient has the wrong sign", _sign),
     ),
+    axes={"dx": "B D", "dh_prev": "B H", "dc_prev": "B H", "dW": "4H H+D", "db": "4H"},
 )
 
 
@@ -235,7 +285,8 @@ def check_cell_backward(fn, *, expect=None, seed=0) -> Verdict:
     expect : str, optional
         None, or ``"missing_dc_next"``, ``"tanh_not_squared"``,
         ``"missing_sigmoid_derivative"``, ``"dc_prev_only_dc_next"``, ``"gate_order_ifog"``,
-        ``"sign"``, ``"transposed"``, ``"shape"``, ``"unknown"``.
+        ``"gate_order_ifgo"``, ``"dx_dh_prev_swapped"``, ``"mean_over_batch"``, ``"sign"``,
+        ``"transposed"``, ``"shape"``, ``"unknown"``, ``"wrong_return"``, ``"not_attempted"``.
     seed : int
 
     Returns

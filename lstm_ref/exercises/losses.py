@@ -52,6 +52,7 @@ SOFTMAX_CE = Exercise(
                 lambda ctx: {"dv": softmax_cross_entropy(ctx["v"], ctx["y"],
                                                          reduction="mean")[1]}),
     ),
+    axes={"dv": "B V"},
 )
 
 
@@ -66,7 +67,8 @@ def check_softmax_ce_grad(fn, *, expect=None, seed=0) -> Verdict:
     expect : str, optional
         None: assert the answer is correct. A mistake name (``"sign"``,
         ``"forgot_y"``, ``"logits_not_probabilities"``, ``"mean_over_batch"``,
-        ``"transposed"``, ``"shape"``, ``"unknown"``): assert that this is the diagnosis.
+        ``"transposed"``, ``"shape"``, ``"unknown"``, ``"wrong_return"``,
+        ``"not_attempted"``): assert that this is the diagnosis.
     seed : int
         Seed of ``np.random.default_rng``.
 
@@ -102,6 +104,7 @@ MSE = Exercise(
         Mistake("mean_over_batch", _MEAN,
                 lambda ctx: {"dy_hat": ctx["correct"]["dy_hat"] / len(ctx["y_hat"])}),
     ),
+    axes={"dy_hat": "B V"},
 )
 
 
@@ -114,7 +117,8 @@ def check_mse_grad(fn, *, expect=None, seed=0) -> Verdict:
         ``fn(y_hat, y) -> dy_hat``, all (B, V).
     expect : str, optional
         None, or one of ``"sign"`` (source 002's 2(y − ŷ)), ``"missing_factor_2"``,
-        ``"mean_over_batch"``, ``"transposed"``, ``"shape"``, ``"unknown"``.
+        ``"mean_over_batch"``, ``"transposed"``, ``"shape"``, ``"unknown"``,
+        ``"wrong_return"``, ``"not_attempted"``.
     seed : int
 
     Returns
@@ -155,6 +159,7 @@ DW_V = Exercise(
         Mistake("one_example", "only one example is used: W_v is shared, so sum dv_b h_bᵀ over "
                 "the batch (dv.T @ h)", lambda ctx: _dW_v(ctx["dv"][:1], ctx["h"][:1])),
     ),
+    axes={"dW_v": "V H"},
 )
 
 
@@ -167,7 +172,8 @@ def check_dW_v(fn, *, expect=None, seed=0) -> Verdict:
         ``fn(dv, h) -> dW_v`` with dv (B, V), h (B, H), dW_v (V, H).
     expect : str, optional
         None, or ``"sign"``, ``"mean_over_batch"``, ``"one_example"``,
-        ``"transposed"``, ``"shape"``, ``"unknown"``.
+        ``"transposed"``, ``"shape"``, ``"unknown"``, ``"wrong_return"``,
+        ``"not_attempted"``.
     seed : int
 
     Returns

@@ -34,10 +34,12 @@ def _correct(ctx):
     return lstm_backward(ctx["dh"], _cache(ctx))._asdict()
 
 
-def _one_step_chunks(ctx, *, pass_dh, pass_dc):
+def _one_step_chunks(ctx, *, pass_dh=True, pass_dc=True, accumulate=True):
     """BPTT as T one-step chunks, each passing back to step t-1 only the named carries.
 
-    With ``pass_dh=pass_dc=True`` this is :func:`lstm_backward` itself.
+    With ``accumulate=False`` each step's dW, db replace the sum so far (``dW = …``
+    instead of ``dW += …``): only those of the last step processed, t = 1, survive.
+    With the defaults this is :func:`lstm_backward` itself.
     """
     steps = _cache(ctx).steps
     dh_T = dc_T = None  # nothing arrives at h_T, c_T from beyond the sequence
@@ -45,7 +47,10 @@ def _one_step_chunks(ctx, *, pass_dh, pass_dc):
     for t in reversed(range(len(steps))):
         g = lstm_backward(ctx["dh"][t:t + 1], SeqCache(steps=steps[t:t + 1]), dh_T=dh_T, dc_T=dc_T)
         dx.insert(0, g.dx[0])
-        dW, db = dW + g.dW, db + g.db  # one W serves every step
+        if accumulate:
+            dW, db = dW + g.dW, db + g.db  # one W serves every step
+        else:
+            dW, db = g.dW, g.db
         dh_T = g.dh0 if pass_dh else None  # what step t sends back to h_{t-1} ...
         dc_T = g.dc0 if pass_dc else None  # ... and to c_{t-1}
     return SeqGrads(dx=np.stack(dx), dh0=g.dh0, dc0=g.dc0, dW=dW, db=db)._asdict()
@@ -58,6 +63,11 @@ def _last_step_only(ctx):
     dx = np.zeros_like(ctx["x"])  # (T, B, D): no gradient reaches x_1 .. x_{T-1}
     dx[T - 1] = last.dx[0]
     return {**last._asdict(), "dx": dx}
+
+
+def _mean_over_batch(ctx):
+    right, B = ctx["correct"], ctx["x"].shape[1]
+    return {**right, "dW": right["dW"] / B, "db": right["db"] / B}
 
 
 SEQUENCE_BACKWARD = Exercise(
@@ -77,7 +87,15 @@ SEQUENCE_BACKWARD = Exercise(
                 "sums dW, db over all steps", _last_step_only),
         Mistake("sign", "every gradient has the wrong sign",
                 lambda ctx: {k: -v for k, v in ctx["correct"].items()}),
+        Mistake("dW_overwritten",
+                "dW and db are overwritten at every step (dW = … instead of dW += …): only "
+                "step 1's survive; one W serves every step, so sum dW_t, db_t over t",
+                lambda ctx: _one_step_chunks(ctx, accumulate=False)),
+        Mistake("mean_over_batch",
+                "dW and db are divided by B (a mean over the batch): the course's J sums over "
+                "the batch", _mean_over_batch),
     ),
+    axes={"dx": "T B D", "dh0": "B H", "dc0": "B H", "dW": "4H H+D", "db": "4H"},
 )
 
 
@@ -93,7 +111,8 @@ def check_sequence_backward(fn, *, expect=None, seed=0) -> Verdict:
         h0, c0 (B, H); W (4H, H+D); b (4H,).
     expect : str, optional
         None, or ``"no_dh_next"``, ``"no_dc_carry"``, ``"last_step_only"``, ``"sign"``,
-        ``"transposed"``, ``"shape"``, ``"unknown"``.
+        ``"dW_overwritten"``, ``"mean_over_batch"``, ``"transposed"``, ``"shape"``,
+        ``"unknown"``, ``"wrong_return"``, ``"not_attempted"``.
     seed : int
 
     Returns

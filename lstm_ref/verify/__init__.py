@@ -15,34 +15,47 @@ Modules, in reading order, one concept each (all in ``lstm_ref/verify/``):
 4. ``chain``     SymPy's derivative ∂J/∂X: ``sp.diff`` of the whole J, or node by node
 5. ``poly``      the exact zero test: sparse expansion of hand − SymPy
 6. ``numeric``   65-digit evaluation at seeded forward points; numerical derivatives
-7. ``hand``      what a hand formula may contain: atoms, leaves, ``Sigmoid`` and ``Tanh``
-8. ``prove``     ``prove``: hand formula vs SymPy's derivative, a verdict or a counterexample
-9. ``identity``  ``identity``: two-sided identities outside the LSTM model
-10. ``agree``    ``three_way``: hand formula vs lstm_ref vs finite differences
-11. ``bptt``     ``bptt_double_sum``: source 004's double sum vs one backward sweep
+7. ``report``    how results print: within 88 columns, and once in Jupyter (no echoed repr)
+8. ``hand``      what a hand formula may contain: atoms, leaves, ``Sigmoid`` and ``Tanh``
+9. ``prove``     ``prove``: hand formula vs SymPy's derivative, a verdict or a counterexample
+10. ``identity`` ``identity``: two-sided identities outside the LSTM model
+11. ``agree``    ``three_way``: hand formula vs lstm_ref vs finite differences
+12. ``bptt``     ``bptt_double_sum``: source 004's double sum vs one backward sweep
+
+Every result prints its verdict when made (``verbose=True``) and is a small
+object (``Proof``, ``IdentityProof``, ``AgreementTable``) whose ``str`` is
+that verdict. Ending a Jupyter cell, it is not shown a second time: no
+``Proof(name=…)`` repr, no echoed ``'✓ identity …'`` (:mod:`.report`).
 
 Examples
 --------
 >>> from lstm_ref import verify as V
 >>> cell = V.symbolic_cell(H=2, D=3)
 >>> dc = V.odot(cell.dh_next, cell.o, cell.ones - V.square(cell.tanh_c)) + cell.dc_next
->>> V.prove("∂J/∂c_t", dc, "c", cell)            # doctest: +ELLIPSIS
+>>> proof = V.prove("∂J/∂c_t", dc, "c", cell)
 ✓ proved  ∂J/∂c_t  (exact: hand − SymPy expands to 0 in all 2 entries)
-Proof(...)
+>>> proof.method, proof.entries
+('exact', 2)
+>>> V.prove("∂J/∂c_t, the cell state's total derivative (both paths, source 000)",
+...         dc, cell.c, cell).method
+✓ proved  ∂J/∂c_t, the cell state's total derivative (both paths, source 000)
+    exact: hand − SymPy expands to 0 in all 2 entries
+'exact'
 """
 
 from lstm_ref.params import GATES
 
-from .agree import Agreement, AgreementError, three_way
+from .agree import Agreement, AgreementError, AgreementTable, three_way
 from .bptt import bptt_double_sum
 from .forward import HEADS, SymbolicCell, SymbolicSequence, symbolic_cell, symbolic_sequence
 from .graph import dot, odot, ones, square
-from .identity import identity
+from .identity import IdentityProof, identity
 from .numeric import DIGITS
 from .prove import TOL, FormulaMismatch, Proof, prove, sympy_grad
 from .symbols import Sigmoid, Tanh, matrix, vector
 
 __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell",
            "symbolic_sequence", "dot", "odot", "ones", "square", "DIGITS", "TOL",
-           "FormulaMismatch", "Proof", "prove", "sympy_grad", "identity", "Sigmoid", "Tanh",
-           "vector", "matrix", "Agreement", "AgreementError", "three_way", "bptt_double_sum"]
+           "FormulaMismatch", "Proof", "prove", "sympy_grad", "identity", "IdentityProof",
+           "Sigmoid", "Tanh", "vector", "matrix", "Agreement", "AgreementError", "AgreementTable",
+           "three_way", "bptt_double_sum"]

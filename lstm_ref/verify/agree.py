@@ -9,7 +9,8 @@ sequence (dx, dh0, dc0, dW, db):
 3. lstm_ref's backward == central finite differences of lstm_ref's forward.
 
 (2) and (3) are measured with :func:`lstm_ref.gradcheck.max_rel_error`, the
-course's max-based relative error, printed ``max_rel_err=``.
+course's max-based relative error, printed ``max_rel_err=``. The printed
+table is 73 columns wide (within the 88 of :mod:`.report`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from .forward import SymbolicCell, SymbolicSequence
 from .hand import hand_matrix
 from .numeric import atom_values, evaluator
 from .prove import prove
+from .report import MESSAGE_WIDTH, Printed, wrap, wrap_lines
 
-__all__ = ["three_way", "AgreementError", "Agreement", "HAND_TOL", "FD_TOL"]
+__all__ = ["three_way", "AgreementError", "Agreement", "AgreementTable", "HAND_TOL", "FD_TOL"]
 
 HAND_TOL = 1e-10   # (2) float64 evaluation of the same formula
 FD_TOL = 1e-6      # (3) central differences, eps = 1e-6
@@ -62,6 +64,31 @@ class Agreement:
     ref_vs_fd: float
 
 
+class AgreementTable(Printed, list):
+    """The rows of one :func:`three_way` check: a list of :class:`Agreement`.
+
+    ``str(table)`` is the printed table (title, header, one row per
+    gradient). In Jupyter, displayed in the cell that printed it, it shows
+    nothing (no list repr after the table); elsewhere it shows the table
+    (:class:`.report.Printed`). ``repr()`` is the list's repr.
+
+    Attributes
+    ----------
+    title : str
+        ``three-way check: LSTM cell, H=2 D=3 B=2, seed 0`` …
+    printed_in : int or None
+        The Jupyter cell in which the table was printed (None: not printed).
+    """
+
+    def __init__(self, title: str, rows):
+        super().__init__(rows)
+        self.title = title
+        self.printed_in = None
+
+    def __str__(self):
+        return _table(self.title, self)
+
+
 def _hand_numeric(model, hand, bind, B):
     """Evaluate the hand Matrix per example at the numbers ``bind(b)``."""
     g, _, _ = model.build()
@@ -93,7 +120,7 @@ def _check_hands(hands, allowed, T=None):
 
 
 def _table(title, rows):
-    lines = [title, f"  {'grad':<8}{'hand = SymPy':<15}{'hand = lstm_ref':<25}"
+    lines = [wrap(title), f"  {'grad':<8}{'hand = SymPy':<15}{'hand = lstm_ref':<25}"
                     "lstm_ref = finite diff."]
     for r in rows:
         m2 = "✓" if r.hand_vs_ref <= HAND_TOL else "✗"
@@ -125,7 +152,9 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
 
     Returns
     -------
-    list of Agreement
+    AgreementTable
+        A list of :class:`Agreement`, one per gradient; in Jupyter a call
+        ending a cell shows the printed table once, with no list repr.
 
     Raises
     ------
@@ -229,9 +258,9 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
         rows.append(Agreement(name, method, e2, e3))
     kind = f"sequence T={T}" if is_seq else "cell"
     title = f"three-way check: LSTM {kind}, H={H} D={D} B={B}, seed {seed}"
-    if verbose:
-        print(_table(title, rows))
+    table = AgreementTable(title, rows).announce(verbose)
     bad = [r.grad for r in rows if r.hand_vs_ref > HAND_TOL or r.ref_vs_fd > FD_TOL]
     if bad:
-        raise AgreementError(f"{title}: disagreement in {', '.join(bad)}\n" + _table(title, rows))
-    return rows
+        raise AgreementError(wrap_lines(f"{title}: disagreement in {', '.join(bad)}",
+                                        MESSAGE_WIDTH) + "\n" + str(table))
+    return table

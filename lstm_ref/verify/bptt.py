@@ -36,6 +36,8 @@ from .prove import EXACT_MAX_T, TOL, FormulaMismatch, Proof
 
 __all__ = ["bptt_double_sum"]
 
+_CLAIM = "hand formula ≠ source 004's double sum"      # a mismatch's headline, after the name
+
 
 def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
                     points: int = 2, seed: int = 0, verbose: bool = True) -> Proof:
@@ -54,13 +56,14 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
     points, seed : int
         Sample points and the seed of ``np.random.default_rng``.
     verbose : bool
-        Print one line.
+        Print the verdict (within 88 columns: details on lines indented by 4).
 
     Returns
     -------
     Proof
         method "exact" for T ≤ ``EXACT_MAX_T`` (3), else "sampled"; both
-        state that causality was proved exactly.
+        state that causality was proved exactly. In Jupyter a call ending a
+        cell shows the verdict once, with no repr (:class:`.prove.Proof`).
 
     Raises
     ------
@@ -87,8 +90,8 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
     # in atoms, and applying no function but Sigmoid and Tanh (TypeError otherwise)
     hand_a = hand_matrix(hand, "hand", g.atomize)
     if hand_a.shape != tau[0].shape:
-        raise FormulaMismatch(f"{name}: hand formula has shape {hand_a.shape}, expected the "
-                              f"shape of {param}, {tau[0].shape}")
+        raise FormulaMismatch.of(f"{name}: hand formula has shape {hand_a.shape}, expected the "
+                                 f"shape of {param}, {tau[0].shape}")
     # causality, exactly: E_T is free of every tap of a later step
     for T_ in range(T):
         for t in range(T_ + 1, T):
@@ -118,17 +121,16 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
         if worst > TOL:
             k = int(np.argmax(diffs))
             r, c = divmod(k, tau[0].shape[1])
-            raise FormulaMismatch(
-                f"{name}: hand formula ≠ source 004's double sum Σ_T Σ_(t≤T) ∂E_T/∂({param})_t\n"
-                f"  counterexample (seeded forward point {p}): entry [{r},{c}]\n"
-                f"    hand       = {mpmath.nstr(hv[k], 8)}\n"
-                f"    double sum = {mpmath.nstr(total[k], 8)}")
+            raise FormulaMismatch.of(
+                f"{name}: {_CLAIM}",
+                f"  sampled check: hand vs Σ_T Σ_(t≤T) ∂E_T/∂({param})_t in {DIGITS} digits",
+                f"  counterexample (seeded forward point {p}): entry [{r},{c}]",
+                f"    hand       = {mpmath.nstr(hv[k], 8)}",
+                f"    double sum = {mpmath.nstr(total[k], 8)}", keep=[_CLAIM])
     res = Proof(name, "sampled", len(tau[0]), points, DIGITS, worst,
                 f"double sum over T={T} steps; causality t ≤ T proved exactly",
                 time.perf_counter() - t0)
-    if verbose:
-        print(res)
-    return res
+    return res.announce(verbose)
 
 
 def _exact(name, hand_a, g, J_terms, tau, domains, param, seed, verbose, t0):
@@ -153,16 +155,14 @@ def _exact(name, hand_a, g, J_terms, tau, domains, param, seed, verbose, t0):
         hv, rv = hand_eval(vals), ref_eval(vals)
         k = max(bad, key=lambda j: abs(hv[j] - rv[j]))
         r, c = divmod(k, hand_a.shape[1])
-        raise FormulaMismatch(
-            f"{name}: hand formula ≠ source 004's double sum Σ_T Σ_(t≤T) ∂E_T/∂({param})_t\n"
-            f"  exact check: hand − double sum is a nonzero polynomial in {len(bad)} of "
-            f"{len(total)} entries\n"
-            f"  counterexample (seeded forward point 0): entry [{r},{c}]\n"
-            f"    hand       = {mpmath.nstr(hv[k], 8)}\n"
-            f"    double sum = {mpmath.nstr(rv[k], 8)}")
+        raise FormulaMismatch.of(
+            f"{name}: {_CLAIM}",
+            f"  exact check: hand − Σ_T Σ_(t≤T) ∂E_T/∂({param})_t is a nonzero polynomial in "
+            f"{len(bad)} of {len(total)} entries",
+            f"  counterexample (seeded forward point 0): entry [{r},{c}]",
+            f"    hand       = {mpmath.nstr(hv[k], 8)}",
+            f"    double sum = {mpmath.nstr(rv[k], 8)}", keep=[_CLAIM])
     res = Proof(name, "exact", len(total), 0, 0, 0.0, "", time.perf_counter() - t0,
                 f"double sum over T={T} steps of SymPy's ∂E_T/∂({param})_t, each assembled node "
                 f"by node through the unrolled graph; causality t ≤ T proved exactly")
-    if verbose:
-        print(res)
-    return res
+    return res.announce(verbose)

@@ -10,7 +10,8 @@ and an undefined ``sympy.Function('sigma')`` are other functions to SymPy:
 they never become atoms, never cancel against SymPy's derivative of the
 forward pass, and the engine cannot evaluate an undefined one. So
 :func:`hand_matrix` rejects them before any work, with a ``TypeError`` that
-names the function and says what to write instead. (A type error: the formula
+names the function and says what to write instead, wrapped to 76 columns
+(:mod:`.report`). (A type error: the formula
 is built from the wrong kind of object; it is not a formula that was checked
 and found to disagree, which is what :class:`.prove.FormulaMismatch` reports.)
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from .report import MESSAGE_WIDTH, wrap
 from .symbols import Sigmoid, Tanh
 
 __all__ = ["as_matrix", "hand_matrix", "check_hand_functions", "check_identity_side",
@@ -88,7 +90,12 @@ def _shown(app) -> str:
 
 
 def _advice(app, what: str, model: bool = True) -> str:
-    """The error message for one function application a formula may not contain."""
+    """The error message for one function application a formula may not contain,
+    wrapped to ``MESSAGE_WIDTH`` columns."""
+    return wrap(_advice_text(app, what, model), MESSAGE_WIDTH)
+
+
+def _advice_text(app, what: str, model: bool) -> str:
     name = type(app).__name__
     shown = _shown(app)
 

@@ -12,9 +12,15 @@ SymPy cannot rewrite into the others: an identity uses one kind or the other
 for each activation. An undefined function named like an activation
 (``sympy.Function('sigma')``) is rejected with a ``TypeError``
 (:func:`.hand.check_identity_side`).
+
+:func:`identity` prints ``✓ identity  <name>`` and returns an
+:class:`IdentityProof`; in Jupyter a call ending a cell shows that line once,
+without an echo of the result (:class:`.report.Printed`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -22,9 +28,40 @@ from sympy.core.function import AppliedUndef
 
 from .hand import as_matrix, check_identity_side
 from .prove import FormulaMismatch
+from .report import Printed, shorten, wrap
 from .symbols import Sigmoid, Tanh
 
-__all__ = ["identity"]
+__all__ = ["identity", "IdentityProof"]
+
+_EXPR_CHARS = 140      # lhs − rhs in a message: about two wrapped lines
+
+
+@dataclass(frozen=True)
+class IdentityProof(Printed):
+    """Outcome of one :func:`identity` call (only successful ones are returned).
+
+    ``str(result)`` is the verdict ``✓ identity  <name>`` (a long name wraps
+    onto lines indented by 4 spaces, within 88 columns). The result is truthy.
+    In Jupyter, displayed in the cell that printed it, it shows nothing (no
+    echoed string); elsewhere it shows its verdict (:class:`.report.Printed`).
+
+    Attributes
+    ----------
+    name : str
+        The identity's name.
+    entries : int
+        Number of scalar entries decided.
+    printed_in : int or None
+        The Jupyter cell in which the verdict was printed (None: not printed
+        or not in Jupyter); not part of the repr or of equality.
+    """
+
+    name: str
+    entries: int
+    printed_in: int | None = field(default=None, repr=False, compare=False)
+
+    def __str__(self):
+        return wrap(f"✓ identity  {self.name}")
 
 
 def _is_zero(e) -> bool:
@@ -45,7 +82,8 @@ def _counterexample(e, seed: int) -> str:
         value = sp.N(e.xreplace(point), 15)
         if value.is_number and value != 0:
             shown = ", ".join(f"{s}={float(v):.6g}" for s, v in list(point.items())[:10])
-            return f"lhs − rhs = {float(value):.6g} at {shown}"
+            more = f", … ({len(point) - 10} more)" if len(point) > 10 else ""
+            return f"lhs − rhs = {float(value):.6g} at {shown}{more}"
     return "no numeric counterexample found at 5 seeded points (symbolically non-zero)"
 
 
@@ -56,12 +94,12 @@ def _mixed(e) -> str:
              ("verify.Sigmoid", Sigmoid, "sympy.exp", sp.exp)]
     for ours, ours_fn, theirs, theirs_fn in pairs:
         if ours_fn in fns and theirs_fn in fns:
-            return (f"\n  lhs − rhs mixes {ours} and {theirs}: SymPy cannot rewrite the opaque "
+            return (f"lhs − rhs mixes {ours} and {theirs}: SymPy cannot rewrite the opaque "
                     f"{ours}, so write both sides with one of them")
     return ""
 
 
-def identity(name: str, lhs, rhs, *, seed: int = 0, verbose: bool = True) -> str:
+def identity(name: str, lhs, rhs, *, seed: int = 0, verbose: bool = True) -> IdentityProof:
     """Assert that ``lhs == rhs`` holds identically, entry by entry.
 
     Equations
@@ -78,18 +116,21 @@ def identity(name: str, lhs, rhs, *, seed: int = 0, verbose: bool = True) -> str
     seed : int
         Seed of ``np.random.default_rng`` for the counterexample search.
     verbose : bool
-        Print the one-line verdict ``✓ identity  <name>``.
+        Print the verdict ``✓ identity  <name>``.
 
     Returns
     -------
-    str
-        The verdict line.
+    IdentityProof
+        Truthy; ``str()`` of it is the verdict. (It used to be the verdict
+        str, which Jupyter echoed as ``'✓ identity …'`` below the printed
+        line when the call ended a cell; the result shows nothing there.)
 
     Raises
     ------
     FormulaMismatch
         If the shapes differ or an entry of lhs − rhs is not identically zero;
-        the message names the identity, the entry and a numeric counterexample.
+        the message names the identity, the entry (cut after whole terms) and
+        a numeric counterexample, wrapped to 76 columns.
     TypeError
         ``name`` is not a str, a side is not a Matrix or expression, or a side
         applies an undefined function named like an activation
@@ -101,14 +142,15 @@ def identity(name: str, lhs, rhs, *, seed: int = 0, verbose: bool = True) -> str
     check_identity_side(left, "lhs")
     check_identity_side(right, "rhs")
     if left.shape != right.shape:
-        raise FormulaMismatch(f"{name}: shapes differ: lhs is {left.shape}, rhs is {right.shape}")
+        raise FormulaMismatch.of(f"{name}: shapes differ: lhs is {left.shape}, "
+                                 f"rhs is {right.shape}")
     for k, e in enumerate(left - right):
         if not _is_zero(e):
             r, c = divmod(k, left.shape[1])
-            raise FormulaMismatch(f"{name}: not an identity; entry [{r},{c}] of lhs − rhs is "
-                                  f"{sp.sstr(sp.simplify(e))[:160]}\n  "
-                                  f"{_counterexample(e, seed)}{_mixed(e)}")
-    line = f"✓ identity  {name}"
-    if verbose:
-        print(line)
-    return line
+            mixed = _mixed(e)
+            raise FormulaMismatch.of(
+                f"{name}: not an identity; entry [{r},{c}] of lhs − rhs is",
+                f"  {shorten(sp.sstr(sp.simplify(e)), _EXPR_CHARS)}",
+                f"  {_counterexample(e, seed)}", *([f"  {mixed}"] if mixed else []),
+                keep=["not an identity;"])
+    return IdentityProof(name, len(left)).announce(verbose)

@@ -29,7 +29,8 @@ canonical form ``sp.expand`` computes, much faster on the ~10⁵ monomials of a
 T = 3 gradient), with ``sp.expand``/``together`` for rational expressions.
 
 The result says which one was done. Disagreement raises :class:`FormulaMismatch`
-with a concrete counterexample.
+with a concrete counterexample. Verdicts fit in 88 columns and messages in 76
+(:mod:`.report`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from .forward import SymbolicCell, SymbolicSequence
 from .hand import hand_matrix
 from .numeric import DIGITS, PREC, evaluator, forward_point, numeric_derivative
 from .poly import Expander, NotPolynomial, expand_sparse, expands_to_zero
+from .report import MESSAGE_WIDTH, Printed, shorten, verdict, wrap_lines
 from .symbols import Sigmoid, Tanh
 
 __all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "MODES", "TOL", "EXACT_MAX_T"]
@@ -58,12 +60,37 @@ NODE_BY_NODE = "SymPy's derivative assembled node by node through the unrolled g
 
 
 class FormulaMismatch(AssertionError):
-    """A hand formula disagrees with SymPy's derivative of the forward pass."""
+    """A hand formula disagrees with SymPy's derivative of the forward pass.
+
+    Its text is wrapped to 76 columns (:mod:`.report`). ``headline`` is its
+    first statement, ``"<name>: hand formula ≠ SymPy's derivative"`` (wrapped
+    like the text), for a chapter that shows only that part; ``str(err)``
+    adds the evidence (entry, counterexample) on indented lines.
+    """
+
+    def __init__(self, message: str, headline: str | None = None):
+        super().__init__(message)
+        self.headline = message.split("\n")[0] if headline is None else headline
+
+    @classmethod
+    def of(cls, headline: str, *details: str, keep=()) -> FormulaMismatch:
+        """The mismatch ``headline`` with ``details`` (lines starting with 2 spaces), wrapped.
+
+        ``keep``: phrases of the headline not to break (the claim after the name).
+        """
+        head = wrap_lines(headline, MESSAGE_WIDTH, keep=keep)
+        return cls("\n".join([head, *(wrap_lines(d, MESSAGE_WIDTH) for d in details)]), head)
 
 
 @dataclass(frozen=True)
-class Proof:
+class Proof(Printed):
     """Outcome of one :func:`prove` call (only successful ones are returned).
+
+    ``str(proof)`` is the verdict line (wrapped onto lines indented by 4
+    spaces beyond 88 columns). In Jupyter, a proof displayed in the cell that
+    printed it shows nothing, so a ``prove(...)`` call ending a cell shows its
+    verdict once and no repr; elsewhere it shows the verdict
+    (:class:`.report.Printed`). ``repr(proof)`` lists the fields.
 
     Attributes
     ----------
@@ -85,6 +112,9 @@ class Proof:
     how : str
         How SymPy's derivative was obtained, when not by ``sp.diff`` of the
         whole loss ("" for a cell); printed after an exact verdict.
+    printed_in : int or None
+        The Jupyter cell in which the verdict was printed (None: not printed
+        or not in Jupyter); not part of the repr or of equality.
     """
 
     name: str
@@ -95,15 +125,18 @@ class Proof:
     maxdiff: float
     reason: str
     seconds: float
-    how: str = field(default="", repr=False)    # repr as before: chapters display Proof
+    how: str = field(default="", repr=False)
+    printed_in: int | None = field(default=None, repr=False, compare=False)
 
     def __str__(self):
         if self.method == "exact":
             how = f"; {self.how}" if self.how else ""
-            return (f"✓ proved  {self.name}  (exact: hand − SymPy expands to 0 "
-                    f"in all {self.entries} entries{how})")
-        return (f"✓ agrees  {self.name}  (sampled, not a proof: {self.points} points, "
-                f"{self.digits} digits, maxdiff={self.maxdiff:.1e}; {self.reason})")
+            return verdict(f"✓ proved  {self.name}",
+                           f"exact: hand − SymPy expands to 0 in all {self.entries} entries{how}")
+        return verdict(f"✓ agrees  {self.name}",
+                       f"sampled, not a proof: {self.points} point{'s' * (self.points != 1)}, "
+                       f"{self.digits} digits, "
+                       f"maxdiff={self.maxdiff:.1e}; {self.reason}")
 
 
 # ----------------------------------------------------------------------------- wrt
@@ -248,20 +281,30 @@ def _fmt(x) -> str:
     return mpmath.nstr(mpmath.mpf(x), 8, min_fixed=-4, max_fixed=4) if x != 0 else "0"
 
 
+_EXPR_CHARS = 120      # hand − SymPy in a message: about two wrapped lines
+
+
 def _diff_text(e):
-    """hand − SymPy of one entry, expanded, for a message (and its symbols)."""
+    """hand − SymPy of one entry, expanded and cut after whole terms, for a message.
+
+    Returns (text, its symbols, number of terms if the text was cut else None).
+    """
     try:
         p = expand_sparse(e)
     except NotPolynomial:
-        return str(sp.expand(e)), e.free_symbols
-    if len(p.terms) <= 2000:    # SymPy's own printing of the expansion (cells, T ≤ 2)
-        return str(sp.expand(e)), set(p.symbols)
-    return f"{p.leading(3)} + … ({len(p.terms)} terms)", set(p.symbols)
+        return shorten(str(sp.expand(e)), _EXPR_CHARS), e.free_symbols, None
+    n = len(p.terms)
+    # SymPy's own printing of the expansion (cells, T ≤ 2); else the leading terms
+    text = shorten(str(sp.expand(e)) if n <= 2000 else f"{p.leading(3)} + …", _EXPR_CHARS)
+    return text, set(p.symbols), (n if text.endswith("…") else None)
 
 
 def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, points,
                     shape, diff_expr=None):
-    """Search seeded forward points for an entry where hand ≠ reference; format it."""
+    """Search seeded forward points for an entry where hand ≠ reference.
+
+    Returns the :class:`FormulaMismatch` to raise (None if every point agrees).
+    """
     rng = np.random.default_rng(seed)
     for p in range(points):
         vals = forward_point(g, domains, rng)
@@ -271,21 +314,22 @@ def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, p
         if diffs[k] > TOL:
             r, c = divmod(k, shape[1])
             idx = f"[{r}]" if shape[1] == 1 else f"[{r},{c}]"
-            dexpr, dsyms = _diff_text(diff_expr[k]) if diff_expr is not None else ("", set())
+            dexpr, dsyms, nterms = (_diff_text(diff_expr[k]) if diff_expr is not None
+                                    else ("", set(), None))
             used = sorted(hand[k].free_symbols | dsyms, key=str)
             shown = ", ".join(f"{s}={_fmt(vals[s])}" for s in used[:14])
             more = f", … ({len(used) - 14} more)" if len(used) > 14 else ""
-            lines = [f"{name}: hand formula ≠ SymPy's derivative of the forward pass",
-                     f"  {header}"]
+            lines = [f"  {header}"]
             if diff_expr is not None:
-                dexpr = dexpr if len(dexpr) <= 160 else dexpr[:157] + "..."
-                lines.append(f"  entry {idx}: hand − SymPy = {dexpr}")
+                size = f" ({nterms} terms)" if nterms else ""
+                lines.append(f"  entry {idx}: hand − SymPy{size} = {dexpr}")
             ref_label = "SymPy" if diff_expr is not None else "∂J/∂X"
             lines += [f"  counterexample (seeded forward point {p}): entry {idx}",
                       f"    {'hand':<{len(ref_label)}} = {_fmt(hv[k])}",
                       f"    {ref_label} = {_fmt(rv[k])}",
                       f"    at {shown}{more}" if shown else "    (hand is constant)"]
-            return "\n".join(lines)
+            claim = "hand formula ≠ SymPy's derivative"
+            return FormulaMismatch.of(f"{name}: {claim}", *lines, keep=[claim])
     return None
 
 
@@ -330,20 +374,29 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     loss : callable, optional
         ``loss(graph) -> Expr`` replacing J (used by the BPTT helper).
     verbose : bool
-        Print the one-line verdict.
+        Print the verdict.
 
     Returns
     -------
     Proof
-        Printed as one deterministic line, e.g.
+        Its verdict, deterministic, printed on one line when it fits in 88
+        columns, e.g.
         ``✓ proved  ∂J/∂c_t  (exact: hand − SymPy expands to 0 in all 2 entries)``,
-        for a sequence ``… in all 40 entries; SymPy's derivative assembled
-        node by node through the unrolled graph)``.
+        else with the details on lines indented by 4 spaces, e.g. for a
+        sequence::
+
+            ✓ proved  ∂J/∂W (T=3)
+                exact: hand − SymPy expands to 0 in all 40 entries;
+                SymPy's derivative assembled node by node through the unrolled graph
+
+        In Jupyter a ``prove(...)`` call ending a cell shows this verdict once,
+        with no repr after it (:class:`Proof`).
 
     Raises
     ------
     FormulaMismatch
-        (an AssertionError) naming the equation, with a counterexample.
+        (an AssertionError) naming the equation, with a counterexample; its
+        text is wrapped to 76 columns, ``err.headline`` is the first statement.
     TypeError
         ``hand`` applies ``sympy.tanh``, ``sympy.exp`` (a written-out
         sigmoid), an undefined ``sympy.Function('sigma')`` or any function
@@ -369,12 +422,12 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     # in atoms, and applying no function but Sigmoid and Tanh (TypeError otherwise)
     hand_a = hand_matrix(hand, "hand", g.atomize)
     if hand_a.shape != variables.shape:
-        hint = " (it has the transposed shape: is a W or a product transposed?)" \
-            if hand_a.shape == variables.shape[::-1] else ""
-        raise FormulaMismatch(
-            f"{name}: hand formula has shape {hand_a.shape} but ∂J/∂{_label(kind, key, variables)} "
-            f"has the shape of {_label(kind, key, variables)}, {variables.shape} "
-            f"(gradient layout){hint}")
+        hint = (["  it has the transposed shape: is a W or a product transposed?"]
+                if hand_a.shape == variables.shape[::-1] else [])
+        label = _label(kind, key, variables)
+        raise FormulaMismatch.of(
+            f"{name}: hand formula has shape {hand_a.shape}, but ∂J/∂{label} has the shape "
+            f"of {label}, {variables.shape} (gradient layout)", *hint)
     n = len(variables)
 
     reason = ""
@@ -404,15 +457,16 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
         bad = [k for k in range(n) if not _entry_equal(hand_a[k], theirs[k], expand)]
         if bad:
             diff = hand_a - theirs
-            msg = _counterexample(name, f"exact check: hand − SymPy is a nonzero polynomial in "
+            err = _counterexample(name, f"exact check: hand − SymPy is a nonzero polynomial in "
                                   f"{len(bad)} of {n} entries", hand_a, hand_eval,
                                   evaluator(theirs), g, domains, seed,
                                   max(points, 5), variables.shape, diff)
-            if msg is None:
-                msg = (f"{name}: hand − SymPy is a nonzero polynomial in the atoms in {len(bad)} "
-                       f"of {n} entries, yet vanished at every sampled forward point: the "
-                       f"formula relies on a relation between atoms the model does not know")
-            raise FormulaMismatch(msg)
+            if err is None:
+                err = FormulaMismatch.of(
+                    f"{name}: hand − SymPy is a nonzero polynomial in the atoms in {len(bad)} "
+                    f"of {n} entries, yet vanished at every sampled forward point: the "
+                    f"formula relies on a relation between atoms the model does not know")
+            raise err
         res = Proof(name, "exact", n, 0, 0, 0.0, "", time.perf_counter() - t0, how)
     else:
         ref_eval = numeric_derivative(J, sp.ImmutableMatrix(variables))
@@ -426,10 +480,7 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
             header = (f"sampled check: {points} points, {DIGITS} digits, "
                       f"max |hand − ∂J/∂X| = {worst:.3e} > {TOL:.0e} (∂J/∂X of the forward "
                       f"pass, {PREC}-digit numerical derivative)")
-            msg = _counterexample(name, header, hand_a, hand_eval, ref_eval, g, domains, seed,
+            raise _counterexample(name, header, hand_a, hand_eval, ref_eval, g, domains, seed,
                                   points, variables.shape)
-            raise FormulaMismatch(msg)
         res = Proof(name, "sampled", n, points, DIGITS, worst, reason, time.perf_counter() - t0)
-    if verbose:
-        print(res)
-    return res
+    return res.announce(verbose)
