@@ -24,12 +24,12 @@ is :func:`lstm_ref.max_rel_error` (``max_rel_err=``). Every printed line fits in
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from .. import _text
 from ..gradcheck import max_rel_error
 from ..params import GATES
 
@@ -38,7 +38,7 @@ __all__ = ["RTOL", "ATOL", "WIDTH", "GENERIC", "ExerciseFailed", "Mistake", "Ver
 
 RTOL, ATOL = 1e-7, 1e-10
 #: Printed lines are at most this wide (a page's code column).
-WIDTH = 88
+WIDTH = _text.WIDTH
 #: Diagnoses every checker can make besides its named mistakes.
 GENERIC = ("transposed", "shape", "unknown", "wrong_return", "not_attempted")
 
@@ -183,7 +183,8 @@ def wrap(line: str) -> str:
 
     Short bracketed groups (``dW[5, 4]``, ``(2, 3)``, ``(h, c)``), an operator and
     its operands (``ŷ − y``) and lists of single letters (``i, f, g, o``) are kept
-    on one line where they fit.
+    on one line where they fit; the wrapping itself is the package's one rule,
+    :func:`lstm_ref._text.wrap`.
 
     Equations
     ---------
@@ -193,8 +194,7 @@ def wrap(line: str) -> str:
     for _ in range(2):  # twice: "a − b − c" shares the b
         keep = _OPERATOR.sub(lambda m: _NBSP + m.group(1) + _NBSP, keep)
         keep = _LETTERS.sub(lambda m: m.group(1) + "," + _NBSP, keep)
-    text = textwrap.fill(keep, width=WIDTH, subsequent_indent="    ", break_on_hyphens=False)
-    return text.replace(_NBSP, " ")
+    return _text.wrap(keep).replace(_NBSP, " ")
 
 
 def _not_attempted(exercise, fn):

@@ -28,46 +28,13 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import textwrap
+
+from .._text import INDENT, WIDTH, wrap
 
 __all__ = ["WIDTH", "MESSAGE_WIDTH", "INDENT", "wrap", "wrap_lines", "verdict", "shorten",
            "cell_number", "Printed"]
 
-WIDTH = 88            # printed verdicts and tables
 MESSAGE_WIDTH = 76    # exception texts: room for a 12-column prefix such as "✗ rejected: "
-INDENT = "    "       # continuation lines
-
-
-_GLUE = "\0"    # stands for a space that must not break a line (``keep``)
-
-
-def wrap(text: str, width: int = WIDTH, hang: str = INDENT, keep=()) -> str:
-    """Wrap one line at spaces; continuation lines get its leading spaces plus ``hang``.
-
-    Parameters
-    ----------
-    text : str
-        One line (no newline); its leading spaces are kept on the first line.
-    width : int
-        Largest line length.
-    hang : str
-        Extra indentation of continuation lines.
-    keep : iterable of str
-        Phrases of ``text`` not to break inside (``"hand formula ≠ SymPy's derivative"``).
-
-    Returns
-    -------
-    str
-        Lines joined by newlines, each at most ``width`` characters.
-    """
-    lead = text[:len(text) - len(text.lstrip(" "))]
-    if len(text) <= width:
-        return text
-    for phrase in keep:
-        text = text.replace(phrase, phrase.replace(" ", _GLUE))
-    lines = textwrap.wrap(text, width, subsequent_indent=lead + hang,
-                          break_on_hyphens=False, break_long_words=True)
-    return "\n".join(lines).replace(_GLUE, " ")
 
 
 def wrap_lines(text: str, width: int = MESSAGE_WIDTH, keep=()) -> str:
