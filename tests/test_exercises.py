@@ -602,3 +602,52 @@ def test_importing_exercises_does_not_import_sympy():
 def test_importing_lstm_ref_does_not_import_exercises():
     code = "import sys, lstm_ref; assert 'lstm_ref.exercises' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ----------------------------------------------------------------- question exercises
+
+_SIZES = {"ex-bptt-many-to-one": {"T": 7}, "ex-bptt-theta": {"H": 2, "D": 3},
+          "ex-perf-flops": {"B": 32, "D": 128, "H": 128}}
+
+
+@pytest.mark.parametrize("label", list(E.ANSWERS))
+def test_question_exercises_not_attempted_correct_and_wrong(label, capsys):
+    names, sizes, correct = E.ANSWERS[label]
+    size = _SIZES.get(label, {})
+    assert set(size) == set(sizes), label
+    v = E.check_answer(label, **size, **{k: None for k in names})
+    assert v.diagnosis == "not_attempted" and not v.ok
+    assert "not attempted yet" in capsys.readouterr().out
+    right = correct(**size)
+    assert E.check_answer(label, **size, **right).ok
+    wrong = dict(right)
+    first = names[0]
+    wrong[first] = np.asarray(right[first]) + 1  # off by one: numbers, shapes, indices
+    v = E.check_answer(label, **size, **wrong, expect="wrong_value")
+    assert first in v.message and str(np.asarray(right[first]).tolist()) not in v.message
+    with pytest.raises(E.ExerciseFailed):
+        E.check_answer(label, **size, **wrong)
+    assert all(len(line) <= 88 for line in capsys.readouterr().out.splitlines())
+
+
+def test_question_answers_match_the_solutions():
+    # the stored answers follow from the chapters' own formulas, computed independently here
+    H, D = 2, 3
+    W = np.arange(4 * H * (H + D)).reshape(4 * H, H + D)
+    rows = np.concatenate([np.arange(k * H, (k + 1) * H) for k in (3, 1, 0, 2)])  # a, i, f, o
+    cols = np.concatenate([np.arange(H, H + D), np.arange(H)])  # [x; h]
+    Theta = W[rows][:, cols]
+    back = E.ANSWERS["ex-bptt-theta"][2](H, D)
+    np.testing.assert_array_equal(Theta[back["row_back"]][:, back["col_back"]], W)
+    flops = E.ANSWERS["ex-perf-flops"][2](32, 128, 128)
+    assert flops["flops_per_step"] == 25_165_824 and flops["in_loop_share"] == pytest.approx(1 / 3)
+    da, z = np.ones((1, 3)), np.ones((1, 3))
+    shapes = ((da.T @ z).shape, (z.T @ da).shape, np.outer(da[0], z[0]).shape)
+    assert E.ANSWERS["ex-mc-square"][2]()["candidates"] == shapes
+
+
+def test_check_answer_bad_input():
+    with pytest.raises(ValueError, match=r"exercise: expected one of"):
+        E.check_answer("ex-nope", x=None)
+    with pytest.raises(TypeError, match=r"expected the keywords flops_per_step, in_loop_share, B"):
+        E.check_answer("ex-perf-flops", flops_per_step=None)

@@ -1,0 +1,95 @@
+"""Checkers for the exercises answered with a number, a shape or an index array.
+
+Some exercises are questions (how many step-backwards? what fraction of the FLOPs?)
+rather than functions to write. Their "your turn" cell names the answers, set to
+``None``, and calls :func:`check_answer`, which says "not attempted yet" while any is
+``None`` and otherwise whether each is right, without printing the answer itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._judge import Verdict, _finish
+
+__all__ = ["ANSWERS", "check_answer"]
+
+
+def _theta_indices(H, D):
+    # source 003 stores rows in the order a(=g), i, f, o and columns acting on [x; h]
+    row_perm = np.concatenate([np.arange(k * H, (k + 1) * H) for k in (3, 1, 0, 2)])
+    col_perm = np.concatenate([np.arange(H, H + D), np.arange(H)])
+    return {"row_back": np.argsort(row_perm), "col_back": np.argsort(col_perm)}
+
+
+#: For each exercise label: the names of its answers, the names of the sizes it is
+#: asked at (passed to ``check_answer`` too), and the correct answers at those sizes.
+ANSWERS = {
+    "ex-mc-square": (("candidates",), (),
+                     lambda: {"candidates": ((3, 3), (3, 3), (3, 3))}),
+    "ex-bptt-many-to-one": (("n_double_sum", "n_single_sweep"), ("T",),
+                            lambda T: {"n_double_sum": T, "n_single_sweep": T}),
+    "ex-bptt-forget": (("f_exact",), (), lambda: {"f_exact": 0.0}),
+    "ex-bptt-theta": (("row_back", "col_back"), ("H", "D"), _theta_indices),
+    "ex-perf-flops": (("flops_per_step", "in_loop_share"), ("B", "D", "H"),
+                      lambda B, D, H: {"flops_per_step": 6 * B * 4 * H * (H + D),
+                                       "in_loop_share": 2 * H / (3 * (H + D))}),
+    "ex-perf-b1": (("gflops_factor",), (), lambda: {"gflops_factor": 32}),
+}
+
+
+def _same(given, expected) -> bool:
+    if isinstance(expected, float):
+        return isinstance(given, (int, float, np.number)) and bool(np.isclose(given, expected,
+                                                                             rtol=1e-9, atol=1e-12))
+    try:
+        return bool(np.array_equal(np.asarray(given), np.asarray(expected)))
+    except (TypeError, ValueError):
+        return False
+
+
+def check_answer(exercise: str, *, expect=None, **given) -> Verdict:
+    """Check the answers of a question exercise (the labels are the keys of ``ANSWERS``).
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise's label, e.g. ``"ex-perf-flops"``.
+    expect : str, optional
+        None: assert the answers are right (a wrong one raises ``ExerciseFailed``);
+        ``"not_attempted"`` or ``"wrong_value"``: assert that diagnosis.
+    **given
+        The answers by name (``None`` while not attempted), and the sizes the
+        question is asked at (e.g. ``T=50``).
+
+    Returns
+    -------
+    Verdict
+
+    Equations
+    ---------
+    None: each answer is compared with the stored one (numbers to a relative 1e-9,
+    shapes and index arrays exactly).
+    """
+    if exercise not in ANSWERS:
+        raise ValueError(f"exercise: expected one of {sorted(ANSWERS)}, got {exercise!r}")
+    names, sizes, correct = ANSWERS[exercise]
+    unknown = sorted(set(given) - set(names) - set(sizes))
+    missing = [k for k in (*names, *sizes) if k not in given]
+    if unknown or missing:
+        raise TypeError(f"check_answer({exercise!r}): expected the keywords "
+                        f"{', '.join((*names, *sizes))}; unknown {unknown}, missing {missing}")
+    if expect not in (None, "not_attempted", "wrong_value"):
+        raise ValueError(f"expect: expected None, 'not_attempted' or 'wrong_value', got {expect!r}")
+    todo = [k for k in names if given[k] is None]
+    if todo:
+        return _finish(exercise, False, "not_attempted",
+                       f"not attempted yet — fill in {', '.join(todo)} above and re-run this cell",
+                       expect)
+    expected = correct(*(given[k] for k in sizes))
+    wrong = [k for k in names if not _same(given[k], expected[k])]
+    if wrong:
+        return _finish(exercise, False, "wrong_value",
+                       f"{' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right yet "
+                       f"(open the solution below for the reasoning)", expect)
+    return _finish(exercise, True, "correct", f"correct ({', '.join(names)})", expect)
