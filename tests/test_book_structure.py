@@ -205,3 +205,11 @@ def test_a_solutions_cells_hide_their_outputs_too(nb_path):
         elif in_solution and not {"hide-cell", "remove-cell"} & set(c["metadata"].get("tags", [])):
             shown.append(k)
     assert not shown, f"{nb_path.name}: solution cells {shown} are not tagged hide-cell"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_your_turn_cells_use_the_shared_not_attempted_line(nb_path):
+    # a cell checking a skeleton its own way runs the check in exercises.your_turn,
+    # not in a hand-written try/except that prints its own copy of the checkers' line
+    code = "\n".join(_code_sources(nb_path))
+    assert "except NotImplementedError" not in code, nb_path.name

@@ -651,3 +651,19 @@ def test_check_answer_bad_input():
         E.check_answer("ex-nope", x=None)
     with pytest.raises(TypeError, match=r"expected the keywords flops_per_step, in_loop_share, B"):
         E.check_answer("ex-perf-flops", flops_per_step=None)
+
+
+def test_your_turn_says_not_attempted_and_lets_real_errors_through(capsys):
+    def dJ_dc(dh):
+        raise NotImplementedError
+
+    ran = []
+    with E.your_turn("ex-mc-hadamard", dJ_dc):
+        dJ_dc(1.0)
+        ran.append("after the skeleton")  # skipped
+    assert not ran
+    assert capsys.readouterr().out == (
+        "○ ex-mc-hadamard: not attempted yet — fill in dJ_dc above and re-run this cell\n")
+    with pytest.raises(AssertionError):  # a failed check is a failure, not "not attempted"
+        with E.your_turn("ex-mc-hadamard", dJ_dc):
+            raise AssertionError("wrong")

@@ -36,14 +36,15 @@ step), ``sequence`` (BPTT).
 from __future__ import annotations
 
 from ._judge import ExerciseFailed, Mistake, Verdict, wrap
-from .answers import ANSWERS, check_answer
+from .answers import ANSWERS, check_answer, your_turn
 from .cell import CELL_BACKWARD, CELL_FORWARD, check_cell_backward, check_cell_forward
 from .losses import DW_V, MSE, SOFTMAX_CE, check_dW_v, check_mse_grad, check_softmax_ce_grad
 from .sequence import SEQUENCE_BACKWARD, check_sequence_backward
 
 __all__ = ["Mistake", "Verdict", "ExerciseFailed", "check_softmax_ce_grad", "check_mse_grad",
            "check_dW_v", "check_cell_forward", "check_cell_backward", "check_sequence_backward",
-           "check_exercise", "check_answer", "ANSWERS", "EXERCISES", "MISTAKES", "wrap"]
+           "check_exercise", "check_answer", "your_turn", "ANSWERS", "EXERCISES", "MISTAKES",
+           "wrap"]
 
 #: Checker of every exercise, by exercise name.
 EXERCISES = {

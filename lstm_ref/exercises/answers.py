@@ -1,18 +1,25 @@
-"""Checkers for the exercises answered with a number, a shape or an index array.
+""""Your turn" cells whose check is not one of the function checkers.
 
 Some exercises are questions (how many step-backwards? what fraction of the FLOPs?)
 rather than functions to write. Their "your turn" cell names the answers, set to
 ``None``, and calls :func:`check_answer`, which says "not attempted yet" while any is
 ``None`` and otherwise whether each is right, without printing the answer itself.
+
+Others ask for a function that the cell then checks its own way (a proof, a finite
+difference check, ``cmp``). Such a cell runs its check inside :func:`your_turn`,
+which prints the checkers' "not attempted yet" line while the skeleton still raises
+``NotImplementedError``.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-from ._judge import Verdict, _finish
+from ._judge import Verdict, _finish, _not_attempted
 
-__all__ = ["ANSWERS", "check_answer"]
+__all__ = ["ANSWERS", "check_answer", "your_turn"]
 
 
 def _theta_indices(H, D):
@@ -93,3 +100,35 @@ def check_answer(exercise: str, *, expect=None, **given) -> Verdict:
                        f"{' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right yet "
                        f"(open the solution below for the reasoning)", expect)
     return _finish(exercise, True, "correct", f"correct ({', '.join(names)})", expect)
+
+
+@contextlib.contextmanager
+def your_turn(exercise: str, fn):
+    """Run a "your turn" cell's own check; while ``fn`` is a skeleton, say so instead.
+
+    ::
+
+        with exercises.your_turn("ex-mc-hadamard", dJ_dc):
+            yours = dJ_dc(dh, o, tanh_c)
+            print(lstm_ref.gradcheck(...).assert_ok())
+
+    If the block raises ``NotImplementedError`` (the skeleton's), the rest of the block
+    is skipped and the checkers' line ``○ <exercise>: not attempted yet — fill in <fn>
+    above and re-run this cell`` is printed; nothing is raised. Any other error, and
+    every failed check, propagates as usual.
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise's label, printed first.
+    fn : callable
+        The reader's function (its name is printed).
+
+    Equations
+    ---------
+    None: control flow only.
+    """
+    try:
+        yield
+    except NotImplementedError:
+        _finish(exercise, False, "not_attempted", _not_attempted(exercise, fn), None)
