@@ -9,6 +9,8 @@ Modules, one concept each:
 * :mod:`lstm_ref.cell`: one LSTM step, forward and backward
 * :mod:`lstm_ref.sequence`: the whole sequence, a plain loop over the step pair (BPTT)
 * :mod:`lstm_ref.fused`: the same sequence passes, fused for speed (the performance chapter)
+* :mod:`lstm_ref.family`: the LSTM family (peepholes, no forget gate): one ``LSTMConfig``,
+  one initialiser, one step pair and one plain loop that honour it
 * :mod:`lstm_ref.gradcheck`: finite differences, the two relative errors, ``cmp``
 
 Two subpackages are imported by name, not re-exported here:
@@ -30,6 +32,21 @@ from .activations import (
 )
 from .affine import AffineCache, AffineGrads, affine_backward, affine_forward
 from .cell import StepCache, StepGrads, lstm_step_backward, lstm_step_forward
+from .family import (
+    PEEPHOLES,
+    FamilyParams,
+    FamilySeqCache,
+    FamilySeqGrads,
+    FamilyStepCache,
+    FamilyStepGrads,
+    LSTMConfig,
+    family_backward,
+    family_forward,
+    family_step_backward,
+    family_step_forward,
+    init_family_params,
+    split_peepholes,
+)
 from .fused import (
     FusedCache,
     FusedWorkspace,
@@ -59,6 +76,20 @@ from .params import (
     split_weight_by_gate,
 )
 from .sequence import SeqCache, SeqGrads, lstm_backward, lstm_forward
+from .split import (
+    SPLIT_GATES,
+    SplitParams,
+    SplitSeqCache,
+    SplitSeqGrads,
+    SplitStepCache,
+    SplitStepGrads,
+    fused_to_split,
+    split_backward,
+    split_forward,
+    split_step_backward,
+    split_step_forward,
+    split_to_fused,
+)
 
 __all__ = [
     # activations
@@ -99,6 +130,33 @@ __all__ = [
     "SeqGrads",
     "lstm_forward",
     "lstm_backward",
+    # the LSTM family (peepholes, forget gate on or off)
+    "PEEPHOLES",
+    "LSTMConfig",
+    "FamilyParams",
+    "init_family_params",
+    "split_peepholes",
+    "FamilyStepCache",
+    "FamilyStepGrads",
+    "family_step_forward",
+    "family_step_backward",
+    "FamilySeqCache",
+    "FamilySeqGrads",
+    "family_forward",
+    "family_backward",
+    # split weights (source 003)
+    "SPLIT_GATES",
+    "SplitParams",
+    "fused_to_split",
+    "split_to_fused",
+    "SplitStepCache",
+    "SplitStepGrads",
+    "split_step_forward",
+    "split_step_backward",
+    "SplitSeqCache",
+    "SplitSeqGrads",
+    "split_forward",
+    "split_backward",
     # whole sequence, fused for speed
     "FusedCache",
     "FusedWorkspace",

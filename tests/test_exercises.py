@@ -7,14 +7,22 @@ Oracles, independent of the checkers' mistake models (which transform lstm_ref's
   central finite differences of lstm_ref's forward functions;
 * lstm_ref itself: a reader returning lstm_ref's result must match the checker's answer
   bit for bit (``max_rel_err=0.0e+00``).
+
+The family checkers are registered here with full peepholes; their readers and every other
+config are in test_exercises_family.py.
 """
 
+import copy
 import subprocess
 import sys
 from functools import partial
 
 import numpy as np
 import pytest
+from test_exercises_family import expected_mistakes, reader_family_backward, reader_family_forward
+from test_exercises_split import FIELDS as SPLIT_FIELDS
+from test_exercises_split import LSTM_REF_READERS as SPLIT_LSTM_REF_READERS
+from test_exercises_split import READERS as SPLIT_READERS
 
 import lstm_ref
 from lstm_ref import exercises as E
@@ -28,7 +36,11 @@ FIELDS = {
     "cell_forward": ("h", "c"),
     "cell_backward": ("dx", "dh_prev", "dc_prev", "dW", "db"),
     "sequence_backward": ("dx", "dh0", "dc0", "dW", "db"),
+    "family_step_forward": ("h", "c"),
+    "family_step_backward": ("dx", "dh_prev", "dc_prev", "dW", "db", "dp"),
+    **SPLIT_FIELDS,  # source 003's layout: readers in test_exercises_split.py
 }
+FAMILY_FULL = lstm_ref.LSTMConfig(peephole="full")  # the family checkers' registered config
 
 
 # ------------------------------------------------------------------ reader functions
@@ -149,6 +161,11 @@ READERS = {  # READERS[exercise][mistake], None for the correct answer
     "sequence_backward": {bug: partial(reader_bptt, bug=bug) for bug in
                           (None, "no_dh_next", "no_dc_carry", "last_step_only", "sign",
                            "dW_overwritten", "mean_over_batch")},
+    "family_step_forward": {bug: partial(reader_family_forward, bug=bug) for bug in
+                            [None] + expected_mistakes("forward", FAMILY_FULL)},
+    "family_step_backward": {bug: partial(reader_family_backward, bug=bug) for bug in
+                             [None] + expected_mistakes("backward", FAMILY_FULL)},
+    **SPLIT_READERS,
 }
 
 CASES = [(ex, name) for ex in E.MISTAKES for name in E.MISTAKES[ex]]
@@ -176,7 +193,7 @@ def _checker_args(exercise, seed=0):
     seen = []
 
     def spy(*args):
-        seen.append([np.copy(a) for a in args])
+        seen.append(copy.deepcopy(args))  # arrays, and the family's params, config, cache
         return READERS[exercise][None](*args)
     E.EXERCISES[exercise](spy, seed=seed)
     return seen[0]
@@ -207,7 +224,7 @@ def test_each_named_mistake_is_recognised(exercise, mistake, seed, capsys):
 def test_mistakes_are_distinguishable_on_the_checker_inputs(exercise):
     """No two answers (the mistakes' and the correct one) coincide, so each diagnosis is unique."""
     args = _checker_args(exercise)
-    outs = {bug: _as_dict(exercise, fn(*(np.copy(a) for a in args)))
+    outs = {bug: _as_dict(exercise, fn(*copy.deepcopy(args)))
             for bug, fn in READERS[exercise].items()}
     for p in outs:
         for q in outs:
@@ -230,6 +247,9 @@ LSTM_REF_READERS = {
     "cell_backward": lambda dh, dc_next, *a: lstm_ref.lstm_step_backward(
         dh, dc_next, lstm_ref.lstm_step_forward(*a)[2]),
     "sequence_backward": lambda dh, *a: lstm_ref.lstm_backward(dh, lstm_ref.lstm_forward(*a)[2]),
+    "family_step_forward": lambda *a: lstm_ref.family_step_forward(*a),  # the cache is ignored
+    "family_step_backward": lambda *a: lstm_ref.family_step_backward(*a),
+    **SPLIT_LSTM_REF_READERS,
 }
 
 
@@ -238,8 +258,9 @@ LSTM_REF_READERS = {
 def test_correct_reader_passes(exercise, seed, capsys):
     v = E.EXERCISES[exercise](READERS[exercise][None], seed=seed)
     assert v.ok and v.diagnosis == "correct"
-    assert v.message.startswith(f"✓ check_{exercise}: correct ({', '.join(FIELDS[exercise])} "
-                                "match, max_rel_err=")
+    flat = " ".join(v.message.split())  # a long line wraps under its head
+    assert flat.startswith(f"✓ check_{exercise}: correct ({', '.join(FIELDS[exercise])} "
+                           "match, max_rel_err=")
     assert capsys.readouterr().out == v.message + "\n"
 
 
@@ -318,7 +339,9 @@ def test_reader_cannot_change_the_checkers_inputs():
 # ------------------------------------------------- transposed, shape, unknown
 
 TRANSPOSABLE = {"softmax_ce_grad": "dv", "mse_grad": "dy_hat", "dW_v": "dW_v",
-                "cell_forward": "h", "cell_backward": "dW", "sequence_backward": "dW"}
+                "cell_forward": "h", "cell_backward": "dW", "sequence_backward": "dW",
+                "family_step_forward": "h", "family_step_backward": "dp",
+                "fused_to_split": "W", "split_step_backward": "dW"}
 
 
 def _changed(exercise, field, change):
@@ -405,7 +428,9 @@ def test_wrong_return_says_what_to_return(exercise, fn, says, capsys):
 
 SKELETON_NAMES = {"softmax_ce_grad": "my_softmax_ce_grad", "mse_grad": "my_mse_grad",
                   "dW_v": "my_dW_v", "cell_forward": "my_step_forward",
-                  "cell_backward": "my_step_backward", "sequence_backward": "my_bptt"}
+                  "cell_backward": "my_step_backward", "sequence_backward": "my_bptt",
+                  "family_step_forward": "my_forward", "family_step_backward": "my_backward",
+                  "fused_to_split": "my_fused_to_split", "split_step_backward": "my_backward"}
 
 
 def _skeleton(exercise, name=None):
@@ -607,7 +632,7 @@ def test_importing_lstm_ref_does_not_import_exercises():
 # ----------------------------------------------------------------- question exercises
 
 _SIZES = {"ex-bptt-many-to-one": {"T": 7}, "ex-bptt-theta": {"H": 2, "D": 3},
-          "ex-perf-flops": {"B": 32, "D": 128, "H": 128}}
+          "ex-perf-flops": {"B": 32, "D": 128, "H": 128}, "ex-family-count": {"D": 3, "H": 2}}
 
 
 @pytest.mark.parametrize("label", list(E.ANSWERS))

@@ -30,21 +30,43 @@ exactly that).
 Pure NumPy (no SymPy); import it as ``from lstm_ref import exercises``.
 
 Modules: ``_judge`` (the judging), ``losses`` (output layer), ``cell`` (one
-step), ``sequence`` (BPTT).
+step), ``sequence`` (BPTT), ``family`` (one step of any cell of the LSTM family;
+its checkers take ``config=``, and ``EXERCISES`` holds them for full peepholes),
+``split`` (source 003's layout: the conversion and its step backward).
 """
 
 from __future__ import annotations
 
+from functools import partial
+
+from ..family import LSTMConfig
 from ._judge import ExerciseFailed, Mistake, Verdict, wrap
 from .answers import ANSWERS, check_answer, your_turn
 from .cell import CELL_BACKWARD, CELL_FORWARD, check_cell_backward, check_cell_forward
+from .family import (
+    check_family_step_backward,
+    check_family_step_forward,
+    family_backward_exercise,
+    family_forward_exercise,
+)
 from .losses import DW_V, MSE, SOFTMAX_CE, check_dW_v, check_mse_grad, check_softmax_ce_grad
 from .sequence import SEQUENCE_BACKWARD, check_sequence_backward
+from .split import (
+    FUSED_TO_SPLIT,
+    SPLIT_STEP_BACKWARD,
+    check_fused_to_split,
+    check_split_step_backward,
+)
 
 __all__ = ["Mistake", "Verdict", "ExerciseFailed", "check_softmax_ce_grad", "check_mse_grad",
            "check_dW_v", "check_cell_forward", "check_cell_backward", "check_sequence_backward",
+           "check_family_step_forward", "check_family_step_backward",
+           "check_fused_to_split", "check_split_step_backward",
            "check_exercise", "check_answer", "your_turn", "ANSWERS", "EXERCISES", "MISTAKES",
            "wrap"]
+
+#: The config the family checkers are registered with (the one with every peephole path).
+_FAMILY_DEFAULT = LSTMConfig(peephole="full")
 
 #: Checker of every exercise, by exercise name.
 EXERCISES = {
@@ -54,11 +76,18 @@ EXERCISES = {
     "cell_forward": check_cell_forward,
     "cell_backward": check_cell_backward,
     "sequence_backward": check_sequence_backward,
+    "family_step_forward": partial(check_family_step_forward, config=_FAMILY_DEFAULT),
+    "family_step_backward": partial(check_family_step_backward, config=_FAMILY_DEFAULT),
+    "fused_to_split": check_fused_to_split,
+    "split_step_backward": check_split_step_backward,
 }
 
 _SPECS = {"softmax_ce_grad": SOFTMAX_CE, "mse_grad": MSE, "dW_v": DW_V,
           "cell_forward": CELL_FORWARD, "cell_backward": CELL_BACKWARD,
-          "sequence_backward": SEQUENCE_BACKWARD}
+          "sequence_backward": SEQUENCE_BACKWARD,
+          "family_step_forward": family_forward_exercise(_FAMILY_DEFAULT),
+          "family_step_backward": family_backward_exercise(_FAMILY_DEFAULT),
+          "fused_to_split": FUSED_TO_SPLIT, "split_step_backward": SPLIT_STEP_BACKWARD}
 
 #: ``MISTAKES[exercise][name]`` is the message of a named mistake, for every exercise.
 MISTAKES = {ex: {m.name: m.message for m in spec.mistakes} for ex, spec in _SPECS.items()}
@@ -73,7 +102,7 @@ def check_exercise(name: str, fn, **kwargs) -> Verdict:
     fn : callable
         The reader's function (see the individual checker for its signature).
     **kwargs
-        ``expect``, ``seed``.
+        ``expect``, ``seed`` (and ``config`` for the family checkers).
 
     Returns
     -------

@@ -34,7 +34,7 @@ from ..gradcheck import max_rel_error
 from ..params import GATES
 
 __all__ = ["RTOL", "ATOL", "WIDTH", "GENERIC", "ExerciseFailed", "Mistake", "Verdict",
-           "Exercise", "run", "wrap"]
+           "Exercise", "run", "wrap", "averaged_over_batch"]
 
 RTOL, ATOL = 1e-7, 1e-10
 #: Printed lines are at most this wide (a page's code column).
@@ -176,6 +176,13 @@ _NBSP = "\u00a0"  # a space the wrapping must not break at
 _GROUP = re.compile(r"[\[(][^\[\]()]{0,40}[\])]")  # a short (...) or [...]: a shape, an index
 _OPERATOR = re.compile(r" ([=+−⊙@…*/-]|\+=) ")  # a formula's operator keeps its operands
 _LETTERS = re.compile(r"\b(\w), (?=\w\b)")  # a list of single letters: i, f, g, o
+
+
+def averaged_over_batch(correct: dict, B: int, fields) -> dict:
+    """The answer of the mistake "a mean over the batch": ``correct`` with the
+    parameter gradients ``fields`` divided by the batch size B (they are sums
+    over the batch rows, one parameter serving every example)."""
+    return {**correct, **{k: correct[k] / B for k in fields}}
 
 
 def wrap(line: str) -> str:

@@ -42,6 +42,17 @@ ANSWERS = {
                       lambda B, D, H: {"flops_per_step": 6 * B * 4 * H * (H + D),
                                        "in_loop_share": 2 * H / (3 * (H + D))}),
     "ex-perf-b1": (("gflops_factor",), (), lambda: {"gflops_factor": 32}),
+    # source 003's permutations are not involutions (P_col is one only when D = H)
+    "ex-split-inverse": (("row_self_inverse", "col_self_inverse"), (),
+                         lambda: {"row_self_inverse": False, "col_self_inverse": False}),
+    # asked at T = 5000, i ⊙ g = m = 0.1, f = 0.9: c_T = T m and the limit m / (1 − f)
+    "ex-lstm1997-drift": (("c_T_1997", "c_limit_forget"), (),
+                          lambda: {"c_T_1997": 500.0, "c_limit_forget": 1.0}),
+    # (a) diagonal peepholes, forget gate: 4 gate blocks, 3 peephole vectors;
+    # (b) full peepholes, no forget gate: 3 gate blocks, 2 peephole matrices
+    "ex-family-count": (("n_a", "n_b"), ("D", "H"),
+                        lambda D, H: {"n_a": 4 * H * (H + D + 1) + 3 * H,
+                                      "n_b": 3 * H * (H + D + 1) + 2 * H * H}),
 }
 
 

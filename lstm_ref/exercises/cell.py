@@ -15,7 +15,7 @@ from ..activations import sigmoid, tanh
 from ..affine import AffineCache, affine_backward
 from ..cell import StepCache, lstm_step_backward, lstm_step_forward
 from ..params import GATES, fuse_gates, fuse_weight, split_gates, split_weight_by_gate
-from ._judge import Exercise, Mistake, Verdict, run
+from ._judge import Exercise, Mistake, Verdict, averaged_over_batch, run
 
 __all__ = ["CELL_FORWARD", "CELL_BACKWARD", "check_cell_forward", "check_cell_backward"]
 
@@ -232,8 +232,7 @@ def _dx_dh_prev_swapped(ctx):
 
 
 def _mean_over_batch(ctx):
-    right, B = ctx["correct"], len(ctx["x"])
-    return {**right, "dW": right["dW"] / B, "db": right["db"] / B}
+    return averaged_over_batch(ctx["correct"], len(ctx["x"]), ("dW", "db"))
 
 
 CELL_BACKWARD = Exercise(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..sequence import SeqCache, SeqGrads, lstm_backward, lstm_forward
-from ._judge import Exercise, Mistake, Verdict, run
+from ._judge import Exercise, Mistake, Verdict, averaged_over_batch, run
 
 __all__ = ["SEQUENCE_BACKWARD", "check_sequence_backward"]
 
@@ -66,8 +66,7 @@ def _last_step_only(ctx):
 
 
 def _mean_over_batch(ctx):
-    right, B = ctx["correct"], ctx["x"].shape[1]
-    return {**right, "dW": right["dW"] / B, "db": right["db"] / B}
+    return averaged_over_batch(ctx["correct"], ctx["x"].shape[1], ("dW", "db"))
 
 
 SEQUENCE_BACKWARD = Exercise(

@@ -7,19 +7,27 @@ double sum (``bptt_double_sum``); general matrix-calculus facts are decided
 by ``identity``. (The reader-exercise checkers build on it in
 :mod:`lstm_ref.exercises`.)
 
+The symbolic models follow :class:`lstm_ref.LSTMConfig`: ``symbolic_cell(H,
+D, config=LSTMConfig(peephole="full", forget_gate=False))`` is that member of
+the family, with the peephole leaf ``p`` and its blocks ``p_f``, ``p_i``,
+``p_o`` (diagonal) or ``P_f``, ``P_i``, ``P_o`` (full), and no ``f``, ``W_f``,
+``b_f``, ``a_f`` without a forget gate. ``prove``, ``sympy_grad``,
+``three_way`` (with ``dp``) and ``bptt_double_sum`` (``param="p"``) work on
+every member.
+
 Modules, in reading order, one concept each (all in ``lstm_ref/verify/``):
 
 1. ``symbols``   ``Sigmoid``, ``Tanh``: opaque functions known only by their derivative
 2. ``graph``     taps (X + τ, to reach ∂J/∂X of an intermediate) and atoms (``f[0]`` for σ(a_f[0]))
-3. ``forward``   the symbolic forward passes: one cell, T unrolled steps, output heads
+3. ``forward``   the symbolic forward passes of every LSTMConfig: a cell, T steps, heads
 4. ``chain``     SymPy's derivative ∂J/∂X: ``sp.diff`` of the whole J, or node by node
-5. ``poly``      the exact zero test: sparse expansion of hand − SymPy
+5. ``poly``      the exact zero test: sparse expansion of hand − SymPy, σ', tanh' kept whole
 6. ``numeric``   65-digit evaluation at seeded forward points; numerical derivatives
 7. ``report``    how results print: within 88 columns, and once in Jupyter (no echoed repr)
 8. ``hand``      what a hand formula may contain: atoms, leaves, ``Sigmoid`` and ``Tanh``
 9. ``prove``     ``prove``: hand formula vs SymPy's derivative, a verdict or a counterexample
 10. ``identity`` ``identity``: two-sided identities outside the LSTM model
-11. ``agree``    ``three_way``: hand formula vs lstm_ref vs finite differences
+11. ``agree``    ``three_way``: hand formula vs lstm_ref (core or family) vs finite differences
 12. ``bptt``     ``bptt_double_sum``: source 004's double sum vs one backward sweep
 
 Every result prints its verdict when made (``verbose=True``) and is a small

@@ -1,12 +1,17 @@
 """Three-way agreement: hand formula, lstm_ref's NumPy code, finite differences.
 
-For each gradient of the cell (dx, dh_prev, dc_prev, dW, db) or of the
-sequence (dx, dh0, dc0, dW, db):
+For each gradient of the cell (dx, dh_prev, dc_prev, dW, db, and dp with
+peepholes) or of the sequence (dx, dh0, dc0, dW, db, dp):
 
 1. hand == SymPy's derivative of the symbolic forward pass (:func:`prove`);
 2. the hand formula evaluated at numbers == lstm_ref's backward on the same
    numbers (float64, B examples as rows; parameter gradients summed over B);
 3. lstm_ref's backward == central finite differences of lstm_ref's forward.
+
+lstm_ref's side is the core pair (``lstm_step_forward``/``_backward``,
+``lstm_forward``/``lstm_backward``) for the core cell ``LSTMConfig()`` and the
+family pair (``family_step_forward``/``_backward``, ``family_forward``/
+``family_backward``) with the model's config for every other member.
 
 (2) and (3) are measured with :func:`lstm_ref.gradcheck.max_rel_error`, the
 course's max-based relative error, printed ``max_rel_err=``. The printed
@@ -21,6 +26,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from lstm_ref.family import LSTMConfig
 from lstm_ref.gradcheck import max_rel_error
 
 from .forward import SymbolicCell, SymbolicSequence
@@ -34,8 +40,9 @@ __all__ = ["three_way", "AgreementError", "Agreement", "AgreementTable", "HAND_T
 HAND_TOL = 1e-10   # (2) float64 evaluation of the same formula
 FD_TOL = 1e-6      # (3) central differences, eps = 1e-6
 
-CELL_GRADS = {"dx": "x", "dh_prev": "h_prev", "dc_prev": "c_prev", "dW": "W", "db": "b"}
-SEQ_GRADS = {"dx": "x", "dh0": "h0", "dc0": "c0", "dW": "W", "db": "b"}
+CELL_GRADS = {"dx": "x", "dh_prev": "h_prev", "dc_prev": "c_prev", "dW": "W", "db": "b",
+              "dp": "p"}
+SEQ_GRADS = {"dx": "x", "dh0": "h0", "dc0": "c0", "dW": "W", "db": "b", "dp": "p"}
 
 
 class AgreementError(AssertionError):
@@ -75,7 +82,9 @@ class AgreementTable(Printed, list):
     Attributes
     ----------
     title : str
-        ``three-way check: LSTM cell, H=2 D=3 B=2, seed 0`` …
+        ``three-way check: LSTM cell, H=2 D=3 B=2, seed 0``, naming a family
+        member other than the core cell:
+        ``three-way check: LSTM cell (peephole=full), H=2 D=1 B=2, seed 0`` …
     printed_in : int or None
         The Jupyter cell in which the table was printed (None: not printed).
     """
@@ -131,18 +140,50 @@ def _table(title, rows):
     return "\n".join(lines)
 
 
+def _numeric_side(config, is_seq):
+    """lstm_ref's loss and backward for the config: ``(loss, grads)`` of (x, h0, c0, W, b, p).
+
+    The core pair for ``LSTMConfig()`` (exactly the core cell), the family pair otherwise.
+    """
+    from lstm_ref import family  # lazy: the numeric side
+    from lstm_ref.cell import lstm_step_backward, lstm_step_forward
+    from lstm_ref.sequence import lstm_backward, lstm_forward
+
+    core = config == LSTMConfig()
+
+    def forward(x, h0, c0, W, b, p):
+        if is_seq:
+            return (lstm_forward(x, h0, c0, W, b) if core else
+                    family.family_forward(x, h0, c0, family.FamilyParams(W, b, p), config))
+        x0 = x[0]
+        return (lstm_step_forward(x0, h0, c0, W, b) if core else
+                family.family_step_forward(x0, h0, c0, family.FamilyParams(W, b, p), config))
+
+    def backward(dh, dc, cache):
+        if is_seq:
+            grads = (lstm_backward if core else family.family_backward)(dh, cache, dc_T=dc)
+            return dict(dx=grads.dx, dh0=grads.dh0, dc0=grads.dc0, dW=grads.dW, db=grads.db,
+                        dp=None if core else grads.dp)
+        grads = (lstm_step_backward if core else family.family_step_backward)(dh[0], dc, cache)
+        return dict(dx=grads.dx[None], dh_prev=grads.dh_prev, dc_prev=grads.dc_prev,
+                    dW=grads.dW, db=grads.db, dp=None if core else grads.dp)
+    return forward, backward
+
+
 def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = True):
     """Check hand formulas three ways (SymPy, lstm_ref, finite differences).
 
     Parameters
     ----------
     model : SymbolicCell or SymbolicSequence
-        Without a head: J = dh_next·h + dc_next·c (cell) or
-        J = Σ_t dh_t·h_t + dc_T·c_T (sequence).
+        Any member of the LSTM family (``model.config``), without a head:
+        J = dh_next·h + dc_next·c (cell) or J = Σ_t dh_t·h_t + dc_T·c_T (sequence).
     hands : dict
-        Cell: any of ``dx`` (D,1), ``dh_prev``, ``dc_prev`` (H,1), ``dW`` (4H,H+D),
-        ``db`` (4H,1). Sequence: ``dx`` (a list of T Matrices (D,1)), ``dh0``,
-        ``dc0``, ``dW``, ``db``. Written in the model's atoms and leaves.
+        Cell: any of ``dx`` (D,1), ``dh_prev``, ``dc_prev`` (H,1), ``dW`` (G*H,H+D),
+        ``db`` (G*H,1), and with peepholes ``dp`` (the shape of ``model.p``:
+        (P*H,1) diagonal, (P*H,H) full). Sequence: ``dx`` (a list of T Matrices
+        (D,1)), ``dh0``, ``dc0``, ``dW``, ``db``, ``dp``. Written in the model's
+        atoms and leaves.
     B : int
         Batch size of the numeric checks (rows).
     seed : int
@@ -166,15 +207,16 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
         A formula of ``hands`` applies a function other than ``Sigmoid`` and
         ``Tanh`` (``sympy.tanh``, a sigmoid written with ``sympy.exp`` …); the
         message names the entry (``hands['dW']``) and the function.
+    ValueError
+        A key of ``hands`` that is not a gradient of the model (``dp`` without
+        peepholes).
 
     Equations
     ---------
     (1) hand ≡ ∂J/∂X (SymPy)   (2) max_rel_error(hand, lstm_ref) ≤ 1e-10
     (3) max_rel_error(lstm_ref, (J(X+ε) − J(X−ε)) / 2ε) ≤ 1e-6
     """
-    from lstm_ref.cell import lstm_step_backward, lstm_step_forward  # lazy: numeric side
-    from lstm_ref.gradcheck import numerical_gradient
-    from lstm_ref.sequence import lstm_backward, lstm_forward
+    from lstm_ref.gradcheck import numerical_gradient  # lazy: numeric side
 
     if isinstance(B, bool) or not isinstance(B, int) or B < 1:
         raise ValueError(f"B: expected an int >= 1, got {B!r}")
@@ -183,19 +225,28 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
                         f"got {type(model).__name__}"
                         + (f" with head {model.head!r}" if hasattr(model, "head") else ""))
     is_seq = isinstance(model, SymbolicSequence)
-    allowed = SEQ_GRADS if is_seq else CELL_GRADS
+    config = model.config
+    peep = config.peephole != "none"
+    allowed = {k: v for k, v in (SEQ_GRADS if is_seq else CELL_GRADS).items()
+               if peep or k != "dp"}
     T = model.T if is_seq else 1
     _check_hands(hands, allowed, T if is_seq else None)
     H, D = model.H, model.D
+    G = len(config.gates)
     rng = np.random.default_rng(seed)
     num = dict(x=rng.standard_normal((T, B, D)), h0=rng.standard_normal((B, H)),
-               c0=rng.standard_normal((B, H)), W=rng.standard_normal((4 * H, H + D)) * 0.5,
-               b=rng.standard_normal(4 * H) * 0.5, dh=rng.standard_normal((T, B, H)),
-               dc=rng.standard_normal((B, H)))
+               c0=rng.standard_normal((B, H)), W=rng.standard_normal((G * H, H + D)) * 0.5,
+               b=rng.standard_normal(G * H) * 0.5, dh=rng.standard_normal((T, B, H)),
+               dc=rng.standard_normal((B, H)), p=None)
+    if peep:     # drawn last: the core cell's numbers stay what they were
+        num["p"] = rng.standard_normal(model.p.shape[0] if config.peephole == "diagonal"
+                                       else model.p.shape) * 0.5
 
     def bind(k):
-        out = {model.W[r, c]: num["W"][r, c] for r in range(4 * H) for c in range(H + D)}
-        out.update({model.b[r]: num["b"][r] for r in range(4 * H)})
+        out = {model.W[r, c]: num["W"][r, c] for r in range(G * H) for c in range(H + D)}
+        out.update({model.b[r]: num["b"][r] for r in range(G * H)})
+        if peep:
+            out.update({s: v for s, v in zip(model.p, num["p"].reshape(-1))})
         if is_seq:
             for t in range(T):
                 out.update({model.x[t][j]: num["x"][t, k, j] for j in range(D)})
@@ -209,22 +260,18 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
             out.update({m[j]: arr[k, j] for j in range(H)})
         return out
 
-    if is_seq:
-        def loss(x, h0, c0, W, b):
-            h, c, _ = lstm_forward(x, h0, c0, W, b)
-            return float(np.sum(num["dh"] * h) + np.sum(num["dc"] * c[-1]))
-        _, _, cache = lstm_forward(num["x"], num["h0"], num["c0"], num["W"], num["b"])
-        ref = lstm_backward(num["dh"], cache, dc_T=num["dc"])
-        ref = dict(dx=ref.dx, dh0=ref.dh0, dc0=ref.dc0, dW=ref.dW, db=ref.db)
-        fd_of = dict(dx="x", dh0="h0", dc0="c0", dW="W", db="b")
-    else:
-        def loss(x, h0, c0, W, b):
-            h, c, _ = lstm_step_forward(x[0], h0, c0, W, b)
-            return float(np.sum(num["dh"][0] * h) + np.sum(num["dc"] * c))
-        _, _, cache = lstm_step_forward(num["x"][0], num["h0"], num["c0"], num["W"], num["b"])
-        ref = lstm_step_backward(num["dh"][0], num["dc"], cache)
-        ref = dict(dx=ref.dx[None], dh_prev=ref.dh_prev, dc_prev=ref.dc_prev, dW=ref.dW, db=ref.db)
-        fd_of = dict(dx="x", dh_prev="h0", dc_prev="c0", dW="W", db="b")
+    forward, backward = _numeric_side(config, is_seq)
+
+    def loss(x, h0, c0, W, b, p=None):
+        h, c, _ = forward(x, h0, c0, W, b, p)
+        c_T = c[-1] if is_seq else c
+        h_all = h if is_seq else h[None]
+        return float(np.sum(num["dh"] * h_all) + np.sum(num["dc"] * c_T))
+
+    _, _, cache = forward(num["x"], num["h0"], num["c0"], num["W"], num["b"], num["p"])
+    ref = backward(num["dh"], num["dc"], cache)
+    fd_of = dict(SEQ_GRADS if is_seq else CELL_GRADS)
+    fd_of.update({"dh_prev": "h0", "dc_prev": "c0"})
 
     rows = []
     for name in [k for k in allowed if k in hands]:
@@ -241,10 +288,10 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
             method = prove(name, hand, target, model, verbose=False).method
             per_b = _hand_numeric(model, sp.Matrix(hand), bind, B)
             shape = tuple(sp.Matrix(hand).shape)
-            if name in ("dW", "db"):
+            if name in ("dW", "db", "dp"):
                 # parameters are shared by the batch: ∂J/∂W = Σ_b (per-example ∂J/∂W)
                 hand_num = np.sum(per_b, axis=0).reshape(shape)
-                if name == "db":
+                if hand_num.shape != ref[name].shape:     # b, diagonal p: (n, 1) -> (n,)
                     hand_num = hand_num[:, 0]
             elif name == "dx":
                 hand_num = np.array(per_b)[None]            # (1, B, D)
@@ -252,12 +299,13 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
                 hand_num = np.array(per_b)                  # (B, H)
         # (2) hand at numbers vs lstm_ref;  (3) lstm_ref vs finite differences
         e2 = max_rel_error(hand_num, ref[name])
-        inputs = {k: num[k] for k in ("x", "h0", "c0", "W", "b")}
+        inputs = {k: num[k] for k in ("x", "h0", "c0", "W", "b", "p") if num[k] is not None}
         fd = numerical_gradient(loss, inputs, wrt=[fd_of[name]])[fd_of[name]]  # eps = 1e-6
         e3 = max_rel_error(ref[name], fd)
         rows.append(Agreement(name, method, e2, e3))
     kind = f"sequence T={T}" if is_seq else "cell"
-    title = f"three-way check: LSTM {kind}, H={H} D={D} B={B}, seed {seed}"
+    variant = "" if config == LSTMConfig() else f" ({config.describe()})"
+    title = f"three-way check: LSTM {kind}{variant}, H={H} D={D} B={B}, seed {seed}"
     table = AgreementTable(title, rows).announce(verbose)
     bad = [r.grad for r in rows if r.hand_vs_ref > HAND_TOL or r.ref_vs_fd > FD_TOL]
     if bad:

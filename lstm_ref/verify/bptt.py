@@ -17,6 +17,9 @@ W + τ_t with its own tap τ_t, and ∂E_T/∂(W)_t = ∂E_T/∂τ_t at τ = 0.
 * Longer sequences are sampled: Σ_t ∂(Σ_{T≥t} E_T)/∂τ_t (the same sum,
   regrouped) at seeded points with 65-digit numerical differentiation of the
   forward pass, compared with the chapter's single-sweep formula.
+
+Every member of the LSTM family works alike (``seq.config``); with peepholes
+the peephole weights p are a third parameter with per-step copies (p)_t.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .chain import local_graph, loss_partials, tangents
 from .forward import SymbolicSequence
 from .hand import hand_matrix
 from .numeric import DIGITS, PREC, Program, evaluator, forward_point
-from .poly import expands_to_zero
+from .poly import unequal_entries
 from .prove import EXACT_MAX_T, TOL, FormulaMismatch, Proof
 
 __all__ = ["bptt_double_sum"]
@@ -48,11 +51,14 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
     name : str
         The equation's name.
     hand : sympy.Matrix
-        The chapter's ∂E/∂W (4H, H+D) or ∂E/∂b (4H, 1) in the sequence's atoms.
+        The chapter's ∂E/∂W (G*H, H+D), ∂E/∂b (G*H, 1) or, with peepholes,
+        ∂E/∂p (the shape of ``seq.p``) in the sequence's atoms.
     seq : SymbolicSequence
-        With a head (E_T = ℓ(v_T, y_T)) or without (E_T = dh_T·h_T, plus
-        dc_T·c_T at the last step).
-    param : {"W", "b"}
+        Any member of the LSTM family (``seq.config``), with a head
+        (E_T = ℓ(v_T, y_T)) or without (E_T = dh_T·h_T, plus dc_T·c_T at the
+        last step).
+    param : {"W", "b", "p"}
+        "p" (the peephole weights) only for a sequence with peepholes.
     points, seed : int
         Sample points and the seed of ``np.random.default_rng``.
     verbose : bool
@@ -68,6 +74,8 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
     Raises
     ------
     FormulaMismatch
+    ValueError
+        ``param`` is not a parameter of ``seq`` ("p" without peepholes).
     TypeError
         ``hand`` applies a function other than ``Sigmoid`` and ``Tanh``
         (``sympy.tanh``, a sigmoid written with ``sympy.exp`` …); see :mod:`.hand`.
@@ -80,8 +88,10 @@ def bptt_double_sum(name: str, hand, seq: SymbolicSequence, param: str = "W", *,
     t0 = time.perf_counter()
     if not isinstance(seq, SymbolicSequence):
         raise TypeError(f"seq: expected a SymbolicSequence, got {type(seq).__name__}")
-    if param not in ("W", "b"):
-        raise ValueError(f"param: expected 'W' or 'b', got {param!r}")
+    params = ("W", "b") + (("p",) if seq.config.peephole != "none" else ())
+    if param not in params:
+        extra = ": seq.config has no peepholes (peephole='none')" if param == "p" else ""
+        raise ValueError(f"param: expected one of {params}, got {param!r}{extra}")
     T = seq.T
     taps = frozenset((param, t) for t in range(T))
     g, J_terms = seq.build_terms(taps)
@@ -147,7 +157,7 @@ def _exact(name, hand_a, g, J_terms, tau, domains, param, seed, verbose, t0):
                 terms += [p * tan[s] for s, p in dE[T_].items() if s in tan]
         total.append(sp.Add(*terms))
     total = sp.Matrix(*hand_a.shape, total)
-    bad = [k for k in range(len(total)) if not expands_to_zero(hand_a[k] - total[k])]
+    bad = unequal_entries(hand_a, total, g.derivative_factors())
     if bad:
         hand_eval, ref_eval = evaluator(hand_a), evaluator(total)
         rng = np.random.default_rng(seed)

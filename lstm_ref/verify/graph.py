@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from .symbols import Sigmoid, Tanh
+
 __all__ = ["Graph", "dot", "odot", "ones", "square"]
 
 
@@ -63,6 +65,31 @@ class Graph:
             f"τ_{label}[{r},{c}]" if value.shape[1] > 1 else f"τ_{label}[{r}]", real=True))
         self.tap_symbols[site] = tau
         return value + tau
+
+    def derivative_factors(self) -> dict:
+        """The activations' derivative factors, each with a stand-in symbol.
+
+        Differentiating σ and tanh leaves the factors 1 − A and 1 − A² of
+        their atoms A (:mod:`.symbols`), in SymPy's derivative and in a hand
+        formula alike; :func:`.poly.unequal_entries` first compares the two
+        with these sums kept whole, which spares expanding them.
+
+        Equations
+        ---------
+        σ'(a) = A (1 − A) for A = σ(a),   tanh'(a) = 1 − A² for A = tanh(a)
+
+        Returns
+        -------
+        dict
+            ``1 − A`` (sigmoid atoms) and ``1 − A²`` (tanh atoms) -> a Dummy.
+        """
+        out = {}
+        for atom, d in self.atom_defs:
+            if isinstance(d, Sigmoid):
+                out[1 - atom] = sp.Dummy(f"1-{atom}")
+            elif isinstance(d, Tanh):
+                out[1 - atom**2] = sp.Dummy(f"1-{atom}^2")
+        return out
 
     def atomize(self, expr):
         """Replace every registered function application by its atom."""

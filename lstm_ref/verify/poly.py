@@ -17,6 +17,20 @@ Sums are accumulated in place, linear in their number of terms.
 
 It is exact (integer and rational coefficients, no floating point): the
 polynomial is zero iff every coefficient cancels.
+
+:func:`unequal_entries` decides many entries at once, in two passes. The
+first keeps chosen subexpressions *opaque*: each (e.g. an activation's
+derivative factor 1 − o[0] or 1 − tanh_c[0]², which both a hand formula and
+SymPy's derivative contain as such) stands in as one more independent
+variable. Equal canonical forms there prove equality, since substituting the
+subexpressions back is a ring homomorphism:
+
+    P(x, y) ≡ Q(x, y)  ⇒  P(x, A(x)) ≡ Q(x, A(x)).
+
+Only an entry the first pass cannot match is expanded fully, in the atoms
+and leaves alone, which decides it either way. With full peepholes at T = 3
+the first pass meets some 3·10⁴ monomials where the full expansion meets
+over 10⁶.
 """
 
 from __future__ import annotations
@@ -26,7 +40,8 @@ from typing import NamedTuple
 
 import sympy as sp
 
-__all__ = ["SparsePoly", "Expander", "expand_sparse", "expands_to_zero", "NotPolynomial"]
+__all__ = ["SparsePoly", "Expander", "expand_sparse", "expands_to_zero", "unequal_entries",
+           "NotPolynomial"]
 
 _BITS = 16                       # bits per exponent in a packed monomial
 _MAX_DEGREE = (1 << _BITS) - 1   # total degree bound that rules out carries
@@ -123,12 +138,18 @@ class Expander:
         in order of first encounter (results are then compared with each
         other, e.g. ``expand(a).terms == expand(b).terms``, which holds iff
         a − b expands to 0).
+    opaque : dict, optional
+        Sum (a SymPy ``Add``) -> Symbol standing in for it: wherever the sum
+        occurs as a subexpression it is not expanded but counted as that
+        variable. Then ``expand(a).terms == expand(b).terms`` still implies
+        a = b (substitute the sums back), but not conversely.
     """
 
-    def __init__(self, symbols=None):
+    def __init__(self, symbols=None, opaque=None):
         self._open = symbols is None
         self._symbols = [] if symbols is None else list(symbols)
         self._index = {s: 1 << (_BITS * k) for k, s in enumerate(self._symbols)}
+        self._opaque = dict(opaque or {})
         self.memo = {}
 
     @property
@@ -148,6 +169,23 @@ class Expander:
             self._symbols.append(s)
         return bit
 
+    def _regroup(self, args):
+        """The summands ``args``, with 1 and a u whose 1 + u is opaque taken as one sum.
+
+        SymPy flattens sums: (1 − g²) + X is stored as 1 − g² + X, which hides
+        the opaque 1 − g². Regrouping is an identity, so the result stays exact.
+        """
+        if not self._opaque or sp.S.One not in args:
+            return args
+        for u in args:
+            whole = 1 + u
+            if whole in self._opaque:
+                rest = list(args)
+                rest.remove(sp.S.One)
+                rest.remove(u)
+                return [whole] + rest
+        return args
+
     def _conv(self, e):
         """(terms, total-degree bound) of e; the returned dict must not be mutated."""
         memo = self.memo
@@ -160,9 +198,11 @@ class Expander:
             r = ({0: int(e)} if e != 0 else {}, 0)
         elif e.is_Rational:
             r = ({0: Fraction(int(e.p), int(e.q))}, 0)
+        elif e.is_Add and e in self._opaque:
+            r = self._conv(self._opaque[e])     # a stand-in variable, not expanded
         elif e.is_Add:
             terms, deg = {}, 0           # accumulate in place: linear in the number of terms
-            for a in e.args:
+            for a in self._regroup(e.args):
                 t, d = self._conv(a)
                 _add_into(terms, t)
                 deg = max(deg, d)
@@ -244,3 +284,43 @@ def expands_to_zero(e) -> bool:
         return False
     # rational (e.g. BCE's ŷ(1−ŷ)/ŷ): decide on the numerator
     return sp.expand(sp.numer(sp.together(d))) == 0
+
+
+def unequal_entries(lhs, rhs, opaque=None) -> list:
+    """The indices k at which lhs[k] − rhs[k] is not identically zero.
+
+    Parameters
+    ----------
+    lhs, rhs : sequence of sympy.Expr
+        Equally long (e.g. the entries of a hand formula and of SymPy's
+        derivative, in atoms and leaves).
+    opaque : dict, optional
+        Sum -> stand-in Symbol for the first pass (:class:`Expander`);
+        typically ``Graph.derivative_factors()``.
+
+    Returns
+    -------
+    list of int
+        Empty iff every entry is an identity (exact; no sampling).
+
+    Equations
+    ---------
+    pass 1: expand(lhs[k]) = expand(rhs[k]) with the opaque sums as variables ⇒ equal
+    pass 2 (entries pass 1 did not match): expand(lhs[k] − rhs[k]) = 0 in the
+    atoms and leaves alone (:func:`expands_to_zero` for rational entries)
+    """
+    # one memo per pass for all entries: they share subexpressions
+    first = Expander(opaque=opaque) if opaque else None
+    full = None
+    bad = []
+    for k, (a, b) in enumerate(zip(lhs, rhs)):
+        try:
+            if first is not None and first(a).terms == first(b).terms:
+                continue
+            full = Expander() if full is None else full
+            if full(a).terms != full(b).terms:
+                bad.append(k)
+        except NotPolynomial:
+            if not expands_to_zero(a - b):
+                bad.append(k)
+    return bad

@@ -26,7 +26,10 @@ How SymPy's derivative is obtained:
 
 The expansion itself is exact sparse polynomial arithmetic (:mod:`.poly`; the
 canonical form ``sp.expand`` computes, much faster on the ~10⁵ monomials of a
-T = 3 gradient), with ``sp.expand``/``together`` for rational expressions.
+T = 3 gradient), with ``sp.expand``/``together`` for rational expressions. It
+first keeps the activations' derivative factors 1 − σ and 1 − tanh² whole
+(:meth:`.graph.Graph.derivative_factors`), which spares expanding them; an
+entry that does not match that way is expanded fully.
 
 The result says which one was done. Disagreement raises :class:`FormulaMismatch`
 with a concrete counterexample. Verdicts fit in 88 columns and messages in 76
@@ -47,7 +50,7 @@ from .chain import LocalGraph, local_graph, node_derivative, whole_derivative
 from .forward import SymbolicCell, SymbolicSequence
 from .hand import hand_matrix
 from .numeric import DIGITS, PREC, evaluator, forward_point, numeric_derivative
-from .poly import Expander, NotPolynomial, expand_sparse, expands_to_zero
+from .poly import NotPolynomial, expand_sparse, unequal_entries
 from .report import MESSAGE_WIDTH, Printed, shorten, verdict, wrap_lines
 from .symbols import Sigmoid, Tanh
 
@@ -208,8 +211,8 @@ def _setup(model, kind, key, loss=None):
 @lru_cache(maxsize=32)
 def _sequence_local_graph(key, taps) -> LocalGraph:
     """``local_graph`` of a sequence build, computed once per (model, taps)."""
-    T, H, D, head, V, target = key
-    model = SymbolicSequence(T, H, D, head, V, target, {}, sp.S.Zero, ())
+    T, H, D, head, V, target, config = key
+    model = SymbolicSequence(T, H, D, head, V, target, {}, sp.S.Zero, (), config)
     return local_graph(model.build(taps)[0])
 
 
@@ -219,7 +222,7 @@ def _model_derivative(model, g, J, variables, taps, custom_loss=False):
     if not isinstance(model, SymbolicSequence):
         return whole_derivative(g, J, variables), ""
     lg = local_graph(g) if custom_loss else _sequence_local_graph(
-        (model.T, model.H, model.D, model.head, model.V, model.target), taps)
+        (model.T, model.H, model.D, model.head, model.V, model.target, model.config), taps)
     return node_derivative(g, J, variables, lg), NODE_BY_NODE
 
 
@@ -231,8 +234,9 @@ def sympy_grad(model, wrt):
     model : SymbolicCell or SymbolicSequence
     wrt : str, (str, int) or sympy.Matrix
         A site name (cell: ``"c"``, ``"a_f"`` …), ``(site, t)`` (sequence),
-        a Matrix of leaves (``cell.W``, ``cell.W_f``, ``seq.h0`` …) or an
-        intermediate Matrix of the model (``cell.c``).
+        a Matrix of leaves (``cell.W``, ``cell.W_f``, ``seq.h0``, with
+        peepholes ``cell.p``, ``cell.P_o`` …) or an intermediate Matrix of the
+        model (``cell.c``).
 
     Returns
     -------
@@ -263,18 +267,6 @@ def _has_residue(e):
             return True
         stack.extend(node.args)
     return False
-
-
-def _entry_equal(hand, theirs, expand) -> bool:
-    """Does hand − theirs expand to 0? Both sides are expanded separately by the
-    :class:`.poly.Expander` shared by all entries of the gradient (so common
-    subtrees, e.g. of SymPy's node-by-node derivative, are expanded once) and
-    their canonical forms compared: equal iff the difference is the zero
-    polynomial."""
-    try:
-        return expand(hand).terms == expand(theirs).terms
-    except NotPolynomial:
-        return expands_to_zero(hand - theirs)
 
 
 def _fmt(x) -> str:
@@ -361,7 +353,8 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
         Intermediates are differentiated *through everything downstream*:
         a tap τ is added to X in the forward pass and ∂J/∂τ taken at τ = 0.
     model : SymbolicCell or SymbolicSequence
-        Supplies the forward pass and J.
+        Supplies the forward pass and J (any member of the LSTM family,
+        ``model.config``).
     mode : {"auto", "exact", "sampled"}
         "auto" is exact except for sequences longer than ``EXACT_MAX_T`` = 3
         steps, whose expanded gradients are too large to decide in seconds;
@@ -453,8 +446,8 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
     hand_eval = evaluator(hand_a)
 
     if method == "exact":
-        expand = Expander()     # one memo for all entries: they share subexpressions
-        bad = [k for k in range(n) if not _entry_equal(hand_a[k], theirs[k], expand)]
+        # activation derivative factors kept whole first; full expansion where needed
+        bad = unequal_entries(hand_a, theirs, g.derivative_factors())
         if bad:
             diff = hand_a - theirs
             err = _counterexample(name, f"exact check: hand − SymPy is a nonzero polynomial in "
