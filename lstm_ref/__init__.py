@@ -11,6 +11,8 @@ Modules, one concept each:
 * :mod:`lstm_ref.fused`: the same sequence passes, fused for speed (the performance chapter)
 * :mod:`lstm_ref.family`: the LSTM family (peepholes, no forget gate): one ``LSTMConfig``,
   one initialiser, one step pair and one plain loop that honour it
+* :mod:`lstm_ref.stack`: the stacked LSTM language model (source 001): symbols in,
+  logits from every layer, loss, gradients, sampling
 * :mod:`lstm_ref.gradcheck`: finite differences, the two relative errors, ``cmp``
 
 Two subpackages are imported by name, not re-exported here:
@@ -90,6 +92,17 @@ from .split import (
     split_step_forward,
     split_to_fused,
 )
+from .stack import (
+    StackCache,
+    StackGrads,
+    StackLayer,
+    StackParams,
+    init_stack_params,
+    sample_stack,
+    stack_backward,
+    stack_forward,
+    stack_loss,
+)
 
 __all__ = [
     # activations
@@ -144,6 +157,16 @@ __all__ = [
     "FamilySeqGrads",
     "family_forward",
     "family_backward",
+    # the stacked LSTM language model (source 001)
+    "StackLayer",
+    "StackParams",
+    "init_stack_params",
+    "StackCache",
+    "StackGrads",
+    "stack_forward",
+    "stack_backward",
+    "stack_loss",
+    "sample_stack",
     # split weights (source 003)
     "SPLIT_GATES",
     "SplitParams",

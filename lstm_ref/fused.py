@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as _v
-from .params import split_gates, split_weight
+from .params import split_gates
 from .sequence import SeqGrads
 
 __all__ = [
@@ -106,7 +106,7 @@ class FusedWorkspace(NamedTuple):
     rec: np.ndarray  #: (B, 4H) the recurrent part of one step's pre-activation
     ig: np.ndarray  #: (B, H) i_t * g_t of one step
     # backward: outputs
-    da: np.ndarray  #: (T, B, 4H) dJ/da_t of every step
+    da: np.ndarray  #: (T, B, 4H) dJ/da_t of every step (= dJ/da_in, see fused_lstm_forward)
     dx: np.ndarray  #: (T, B, D)
     dW: np.ndarray  #: (4H, H+D)
     db: np.ndarray  #: (4H,)
@@ -127,7 +127,8 @@ def fused_workspace(T: int, B: int, D: int, H: int, *, dtype=np.float64) -> Fuse
     Parameters
     ----------
     T, B, D, H : int
-        Steps, batch, input size, hidden size (all positive).
+        Steps, batch, input size, hidden size (all positive, except D >= 0:
+        D = 0 is a cell without dense input).
     dtype : float32 or float64
 
     Returns
@@ -135,8 +136,10 @@ def fused_workspace(T: int, B: int, D: int, H: int, *, dtype=np.float64) -> Fuse
     FusedWorkspace
     """
     for name, n in (("T", T), ("B", B), ("D", D), ("H", H)):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name}: expected a positive int, got {n!r}")
+        least = 0 if name == "D" else 1  # D = 0: no dense input
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < least:
+            expected = "an int >= 0" if least == 0 else "a positive int"
+            raise ValueError(f"{name}: expected {expected}, got {n!r}")
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype: expected float32 or float64, got {dtype}")
@@ -264,7 +267,7 @@ def _local_factors(F, dh_to_dc, S, c_prev, tanh_c) -> None:
     dh_to_dc *= o  # dc_t gets dh * [o (1 - tanh^2 c_t)]
 
 
-def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
+def fused_lstm_forward(x, h0, c0, W, b, *, a_in=None, work=None):
     r"""LSTM forward over a whole sequence; returns every hidden and cell state.
 
     Equations
@@ -273,7 +276,7 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
 
     .. math::
 
-        a_t &= W_x x_t + b + W_h h_{t-1}, \qquad W = [W_h \;\; W_x] \\
+        a_t &= W_x x_t + b + a^{in}_t + W_h h_{t-1}, \qquad W = [W_h \;\; W_x] \\
         [f_t; i_t; o_t; g_t] &= [\sigma(a_f); \sigma(a_i); \sigma(a_o); \tanh(a_g)] \\
         c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
         h_t &= o_t \odot \tanh(c_t)
@@ -287,12 +290,15 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
        every step;
     2. T times: ``h_all[t] @ W_hs.T`` -> (B, 4H), the recurrent part.
 
-    Everything else is elementwise and in place.
+    Everything else is elementwise and in place. With ``a_in``, GEMM 1 uses
+    the unscaled ``W_x`` and the sum :math:`W_x x_t + b + a^{in}_t` is scaled by
+    -k afterwards (one more in-place pass; -k is exact in floating point).
 
     Parameters
     ----------
     x : ndarray, shape (T, B, D)
-        Inputs of all steps.
+        Inputs of all steps; D = 0 (shape (T, B, 0)) for a cell without a dense
+        input, whose pre-activations come from ``b``, ``a_in`` and :math:`h_{t-1}`.
     h0 : ndarray, shape (B, H)
         Initial hidden state.
     c0 : ndarray, shape (B, H)
@@ -301,6 +307,10 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
         Fused weight, gates f, i, o, g; columns act on [h_prev, x].
     b : ndarray, shape (4H,)
         Fused bias.
+    a_in : ndarray, shape (T, B, 4H), optional
+        A term added to every pre-activation (e.g. a one-hot input's weight
+        column :math:`W_x[:, x_t]`, gathered); its gradient is ``work.da`` after
+        :func:`fused_lstm_backward` with the same ``work``.
     work : FusedWorkspace, optional
         Buffers to reuse (from :func:`fused_workspace`); the returned ``h``,
         ``c`` and cache alias them. Default: fresh arrays.
@@ -313,13 +323,16 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
         :math:`c_1, \dots, c_T` (a view of ``cache.c_all[1:]``).
     cache : FusedCache
     """
-    _v.check_floats(x=x, h0=h0, c0=c0, W=W, b=b)
+    extra = {} if a_in is None else {"a_in": a_in}
+    _v.check_floats(x=x, h0=h0, c0=c0, W=W, b=b, **extra)
     sz = _v.check_shapes(
         ("x", x, "T B D"),
         ("h0", h0, "B H"),
         ("c0", c0, "B H"),
         ("W", W, "4H H+D"),
         ("b", b, "4H"),
+        *(("a_in", a, "T B 4H") for a in extra.values()),
+        sizes={"D": 0} if x.ndim == 3 and x.shape[2] == 0 else None,  # no dense input
     )
     T, B, D, H = sz["T"], sz["B"], sz["D"], sz["H"]
     dtype = x.dtype
@@ -344,7 +357,7 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
     # (4H, H+D) scaled copy, same layout as W
     W_s = np.multiply(W, -k[:, None], out=buf.W_s)
     b_s = b * -k  # (4H,)
-    W_hs, W_xs = split_weight(W_s, H)  # (4H, H), (4H, D) views
+    W_hs, W_xs = W_s[:, :H], W_s[:, H:]  # (4H, H), (4H, D) views; D may be 0
     W_hs_T = W_hs.T  # (H, 4H) view
     tanh_inplace = (
         _tanh_via_exp
@@ -354,8 +367,14 @@ def fused_lstm_forward(x, h0, c0, W, b, *, work=None):
 
     # GEMM 1: the input part -k (W_x x_t + b) of every pre-activation,
     # all steps at once.
-    np.matmul(x.reshape(T * B, D), W_xs.T, out=gates.reshape(T * B, 4 * H))
-    gates += b_s
+    if a_in is None:
+        np.matmul(x.reshape(T * B, D), W_xs.T, out=gates.reshape(T * B, 4 * H))
+        gates += b_s
+    else:  # -k (W_x x_t + b + a_in_t): scale the sum (no temporary array)
+        np.matmul(x.reshape(T * B, D), W[:, H:].T, out=gates.reshape(T * B, 4 * H))
+        gates += b
+        gates += a_in
+        gates *= -k
 
     # (T, B, H) views, filled step by step
     f_all, i_all, o_all, g_all = split_gates(gates)
@@ -462,7 +481,7 @@ def fused_lstm_backward(
         sizes={"T": T, "B": B, "H": H},
     )
     dtype = x.dtype
-    W_h, W_x = split_weight(W, H)  # (4H, H), (4H, D) views
+    W_h, W_x = W[:, :H], W[:, H:]  # (4H, H), (4H, D) views; D may be 0
 
     # The caller's buffers (see FusedWorkspace), or fresh ones.
     buf = _buffers(

@@ -257,3 +257,103 @@ def test_split_peepholes_errors():
     with pytest.raises(ValueError, match=r"p: expected shape \(2H, H\) for peephole='full', "
                                          r"got \(6, 2\)"):
         L.split_peepholes(np.zeros((6, 2)), L.LSTMConfig(peephole="full", forget_gate=False))
+
+
+# ------------------------------------- a_in (an extra pre-activation term) and D = 0
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("D", [0, 2])
+def test_a_in_and_no_dense_input_gradcheck(config, D):
+    T, B, H = 3, 2, 3
+    rng, arrays = make(config, T, B, D, H, seed=D + 1)
+    G = len(config.gates)
+    arrays["a_in"] = rng.standard_normal((T, B, G * H))
+    U = rng.standard_normal((T, B, H))
+    U_cT = rng.standard_normal((B, H))
+
+    def J(x, h0, c0, W, b, a_in, p=None):
+        h, c, _ = L.family_forward(x, h0, c0, L.FamilyParams(W, b, p), config, a_in=a_in)
+        return float((U * h).sum() + (U_cT * c[-1]).sum())
+
+    h, c, cache = L.family_forward(arrays["x"], arrays["h0"], arrays["c0"], as_params(arrays),
+                                   config, a_in=arrays["a_in"])
+    assert arrays["W"].shape == (G * H, H + D) and h.shape == (T, B, H)
+    g = L.family_backward(U, cache, dc_T=U_cT)
+    assert g._fields[-1] == "da" and g.da.shape == (T, B, G * H)
+    assert g.dx.shape == (T, B, D)
+    analytic = dict(h0=g.dh0, c0=g.dc0, W=g.dW, b=g.db, a_in=g.da)
+    if D:
+        analytic["x"] = g.dx
+    if config.peephole != "none":
+        analytic["p"] = g.dp
+    gradcheck(J, arrays, analytic, tol=1e-7).assert_ok()
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+def test_a_in_is_a_dense_input_through_its_own_weight(config):
+    # a_in = e M^T is the same cell with input [x; e] and weight [W | M]: an independent
+    # oracle for where a_in enters (every gate block, before the nonlinearities)
+    T, B, D, H, E = 2, 3, 2, 3, 4
+    rng, a = make(config, T, B, D, H, seed=8)
+    G = len(config.gates)
+    e, M = rng.standard_normal((T, B, E)), rng.standard_normal((G * H, E))
+    h, c, cache = L.family_forward(a["x"], a["h0"], a["c0"], as_params(a), config,
+                                   a_in=e @ M.T)
+    wide = as_params(a)._replace(W=np.concatenate([a["W"], M], axis=1))
+    h2, c2, cache2 = L.family_forward(np.concatenate([a["x"], e], axis=2), a["h0"], a["c0"],
+                                      wide, config)
+    np.testing.assert_allclose(h, h2, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(c, c2, rtol=1e-13, atol=1e-15)
+    dh = rng.standard_normal((T, B, H))
+    g, g2 = L.family_backward(dh, cache), L.family_backward(dh, cache2)
+    np.testing.assert_allclose(g.da, g2.da, rtol=1e-12, atol=1e-14)
+    # the wide cell's input gradient for e is M^T da: da is dJ/da_in
+    np.testing.assert_allclose(g2.dx[..., D:], g.da @ M, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g2.dW[:, :H + D], g.dW, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+def test_step_da_equals_sequence_da_and_none_is_zero(config):
+    rng, a = make(config, 1, 2, 0, 3, seed=6)
+    G = len(config.gates)
+    a_in = rng.standard_normal((1, 2, G * 3))
+    hs, cs, step = L.family_step_forward(a["x"][0], a["h0"], a["c0"], as_params(a), config,
+                                         a_in=a_in[0])
+    h, c, seq = L.family_forward(a["x"], a["h0"], a["c0"], as_params(a), config, a_in=a_in)
+    np.testing.assert_array_equal(h[0], hs)
+    dh, dc = rng.standard_normal((2, 2, 3))
+    s = L.family_step_backward(dh, dc, step)
+    g = L.family_backward(dh[None], seq, dc_T=dc)
+    assert s.dx.shape == (2, 0) and s.da.shape == (2, G * 3)
+    np.testing.assert_allclose(g.da[0], s.da, rtol=1e-13)
+    # a_in of zeros is a_in=None
+    h0_, c0_, _ = L.family_forward(a["x"], a["h0"], a["c0"], as_params(a), config,
+                                   a_in=np.zeros_like(a_in))
+    h1_, c1_, _ = L.family_forward(a["x"], a["h0"], a["c0"], as_params(a), config)
+    np.testing.assert_array_equal(h0_, h1_)
+    np.testing.assert_array_equal(c0_, c1_)
+
+
+def test_no_dense_input_params_and_bad_a_in():
+    cfg = L.LSTMConfig(peephole="diagonal")
+    p = L.init_family_params(cfg, 0, 3, np.random.default_rng(0))
+    assert p.W.shape == (12, 3)
+    with pytest.raises(ValueError, match=r"D: expected an integer >= 0 \(0: no dense input\), "
+                                         r"got -1"):
+        L.init_family_params(cfg, -1, 3, np.random.default_rng(0))
+    with pytest.raises(TypeError, match=r"D: expected an integer >= 0, got float"):
+        L.init_family_params(cfg, 2.0, 3, np.random.default_rng(0))
+    x, h, c = np.zeros((2, 0)), np.zeros((2, 3)), np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"a_in: expected shape \(B, 4H\) = \(2, 12\), "
+                                         r"got \(2, 9\)"):
+        L.family_step_forward(x, h, c, p, cfg, a_in=np.zeros((2, 9)))
+    with pytest.raises(ValueError, match=r"a_in: expected shape \(T, B, 4H\) = \(1, 2, 12\), "
+                                         r"got \(2, 2, 12\)"):
+        L.family_forward(x[None], h, c, p, cfg, a_in=np.zeros((2, 2, 12)))
+    with pytest.raises(TypeError, match=r"a_in: expected dtype float64 \(the dtype of x\), "
+                                        r"got float32"):
+        L.family_step_forward(x, h, c, p, cfg, a_in=np.zeros((2, 12), np.float32))
+    # a dense input that does not fit W is named (D = 2 from x, W has no input columns)
+    with pytest.raises(ValueError, match=r"params\.W: expected shape \(4H, H\+D\) = \(12, 5\), "
+                                         r"got \(12, 3\)"):
+        L.family_step_forward(np.zeros((2, 2)), h, c, p, cfg)

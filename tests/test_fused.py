@@ -239,3 +239,84 @@ def test_workspace_state_carried_between_chunks():
     grads = L.fused_lstm_backward(dh, cache, dh_T=ws.h_all[0], dc_T=ws.c_all[0], work=ws)
     for name, a, b in zip(grads._fields, grads, expected):
         np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+# ------------------------------------- a_in (an extra pre-activation term) and D = 0
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("T, B, D, H", [(1, 1, 0, 2), (3, 2, 0, 5), (4, 1, 3, 3), (55, 3, 0, 4),
+                                        (6, 2, 4, 2)])
+@pytest.mark.parametrize("use_work", [False, True], ids=["fresh", "workspace"])
+def test_fused_with_a_in_equals_the_family_path(T, B, D, H, dtype, use_work):
+    rng = np.random.default_rng(31 + T + D)
+    cfg = L.LSTMConfig()
+    p = L.init_family_params(cfg, D, H, rng, dtype=dtype)
+    x = rng.standard_normal((T, B, D)).astype(dtype)
+    h0, c0 = rng.standard_normal((2, B, H)).astype(dtype)
+    a_in = rng.standard_normal((T, B, 4 * H)).astype(dtype)
+    dh = rng.standard_normal((T, B, H)).astype(dtype)
+    dc_T = rng.standard_normal((B, H)).astype(dtype)
+    h, c, cache = L.family_forward(x, h0, c0, p, cfg, a_in=a_in)
+    g = L.family_backward(dh, cache, dc_T=dc_T)
+    ws = L.fused_workspace(T, B, D, H, dtype=dtype) if use_work else None
+    hf, cf, cache_f = L.fused_lstm_forward(x, h0, c0, p.W, p.b, a_in=a_in, work=ws)
+    np.testing.assert_allclose(hf, h, **TOL[dtype], err_msg="h")
+    np.testing.assert_allclose(cf, c, **TOL[dtype], err_msg="c")
+    gf = L.fused_lstm_backward(dh, cache_f, dc_T=dc_T, work=ws)
+    for name in gf._fields:  # dx (T, B, D) included, also when D = 0
+        a, b = getattr(g, name), getattr(gf, name)
+        assert a.shape == b.shape and a.dtype == b.dtype == dtype, name
+        np.testing.assert_allclose(b, a, **TOL[dtype], err_msg=name)
+    if use_work:  # the pre-activation gradient, dJ/da_in, is in the workspace
+        np.testing.assert_allclose(ws.da, g.da, **TOL[dtype], err_msg="da")
+
+
+def test_fused_a_in_of_zeros_is_no_a_in():
+    rng, p = make_seq(3, 2, 3, 4, seed=2)
+    h, c, _ = L.fused_lstm_forward(**p)
+    h2, c2, _ = L.fused_lstm_forward(**p, a_in=np.zeros((3, 2, 16)))
+    np.testing.assert_array_equal(h2, h)
+    np.testing.assert_array_equal(c2, c)
+
+
+def test_fused_a_in_and_no_dense_input_errors():
+    rng, p = make_seq(3, 2, 3, 4, seed=2)
+    with pytest.raises(ValueError, match=r"a_in: expected shape \(T, B, 4H\) = \(3, 2, 16\), "
+                                         r"got \(3, 2, 12\)"):
+        L.fused_lstm_forward(**p, a_in=np.zeros((3, 2, 12)))
+    with pytest.raises(TypeError, match=r"a_in: expected dtype float64 \(the dtype of x\)"):
+        L.fused_lstm_forward(**p, a_in=np.zeros((3, 2, 16), np.float32))
+    with pytest.raises(ValueError, match=r"D: expected an int >= 0, got -1"):
+        L.fused_workspace(3, 2, -1, 4)
+    ws = L.fused_workspace(3, 2, 0, 4)
+    assert ws.dx.shape == (3, 2, 0) and ws.W_s.shape == (16, 4)
+    # x without columns against a W with input columns: named
+    with pytest.raises(ValueError, match=r"W: expected shape \(4H, H\+D\) = \(16, 4\), "
+                                         r"got \(16, 7\)"):
+        L.fused_lstm_forward(np.zeros((3, 2, 0)), p["h0"], p["c0"], p["W"], p["b"])
+
+
+def test_with_a_workspace_a_call_with_a_in_allocates_no_array_of_batch_size():
+    import tracemalloc
+
+    T, B, D, H = 2, 128, 0, 512
+    rng = np.random.default_rng(7)
+    p = L.init_family_params(L.LSTMConfig(), D, H, rng)
+    x = np.zeros((T, B, D))
+    h0, c0 = np.zeros((B, H)), np.zeros((B, H))
+    a_in = rng.standard_normal((T, B, 4 * H))
+    dh = rng.standard_normal((T, B, H))
+    ws = L.fused_workspace(T, B, D, H)
+
+    def call():
+        _, _, cache = L.fused_lstm_forward(x, h0, c0, p.W, p.b, a_in=a_in, work=ws)
+        return L.fused_lstm_backward(dh, cache, work=ws)
+
+    call()  # first call: imports, caches of the validation helpers
+    tracemalloc.start()
+    try:
+        call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < B * H * 8, f"peak {peak} bytes, a (B, H) array is {B * H * 8}"

@@ -53,6 +53,10 @@ ANSWERS = {
     "ex-family-count": (("n_a", "n_b"), ("D", "H"),
                         lambda D, H: {"n_a": 4 * H * (H + D + 1) + 3 * H,
                                       "n_b": 3 * H * (H + D + 1) + 2 * H * H}),
+    # asked at N = 3 layers, T = 5 steps: δh^n_t has the output term always, the layer
+    # above's if n < N, the next step's if t < T: (N−1)(T−1), (N−1) + (T−1), and δh^N_T
+    "ex-stack-count": (("n_three", "n_two", "n_one"), (),
+                       lambda: {"n_three": 8, "n_two": 6, "n_one": 1}),
 }
 
 

@@ -3,13 +3,19 @@ r"""One step of any cell of the LSTM family, forward and backward.
 The same pure pair as :mod:`lstm_ref.cell`, with the configuration's two
 switches written out where they act::
 
-    h, c, cache = family_step_forward(x, h_prev, c_prev, params, config)
-    dx, dh_prev, dc_prev, dW, db, dp = family_step_backward(dh, dc_next, cache)
+    h, c, cache = family_step_forward(x, h_prev, c_prev, params, config, a_in=None)
+    dx, dh_prev, dc_prev, dW, db, dp, da = family_step_backward(dh, dc_next, cache)
 
 The peepholes add paths into the cell state: the output gate's at the same
 step (:math:`c_t \to a_o`), and the input and forget gates' at the next step
 (:math:`c_{t-1} \to a_i, a_f`), which the backward step sends into
 ``dc_prev``.
+
+``a_in`` is an extra term added to every pre-activation (a stacked model's
+one-hot input, :math:`W_x[:, x_t]`, enters this way, as a column gather); the
+backward step returns its gradient ``da``, the pre-activation gradient. The
+dense input may have width D = 0 (``x`` of shape (B, 0), ``W`` of shape
+(G*H, H)).
 """
 
 from __future__ import annotations
@@ -20,7 +26,13 @@ import numpy as np
 
 from .. import _validate as _v
 from ..activations import _sigmoid, _tanh
-from .config import FamilyParams, LSTMConfig, check_family_params, split_peepholes
+from .config import (
+    FamilyParams,
+    LSTMConfig,
+    check_family_params,
+    input_sizes,
+    split_peepholes,
+)
 
 __all__ = ["FamilyStepCache", "FamilyStepGrads", "family_step_forward",
            "family_step_backward", "peephole", "peephole_back"]
@@ -42,7 +54,11 @@ class FamilyStepCache(NamedTuple):
 
 
 class FamilyStepGrads(NamedTuple):
-    """Gradients of one step's inputs; ``dp`` is None for a cell without peepholes."""
+    r"""Gradients of one step's inputs; ``dp`` is None for a cell without peepholes.
+
+    ``da`` is the gradient of the pre-activations a (all gate blocks, peephole
+    terms included), which is also :math:`\partial J/\partial a^{in}`.
+    """
 
     dx: np.ndarray  #: (B, D)
     dh_prev: np.ndarray  #: (B, H)
@@ -50,6 +66,7 @@ class FamilyStepGrads(NamedTuple):
     dW: np.ndarray  #: (G*H, H+D) this step's contribution
     db: np.ndarray  #: (G*H,) this step's contribution
     dp: np.ndarray | None  #: (P*H,) or (P*H, H) this step's contribution
+    da: np.ndarray  #: (B, G*H) pre-activation gradient, = dJ/da_in
 
 
 def peephole(p_k, c, kind: str):
@@ -69,14 +86,15 @@ def peephole_back(p_k, da_k, kind: str):
     return da_k * p_k if kind == "diagonal" else da_k @ p_k
 
 
-def family_step_forward(x, h_prev, c_prev, params: FamilyParams, config: LSTMConfig):
+def family_step_forward(x, h_prev, c_prev, params: FamilyParams, config: LSTMConfig, *,
+                        a_in=None):
     r"""One step of the cell ``config`` describes, on a batch of rows.
 
     Equations
     ---------
     .. math::
 
-        a_t &= W [h_{t-1}; x_t] + b \\
+        a_t &= W [h_{t-1}; x_t] + b + a^{in}_t \\
         f_t &= \sigma(a_f + P_f c_{t-1}), \quad i_t = \sigma(a_i + P_i c_{t-1}),
         \quad g_t = \tanh(a_g) \\
         c_t &= f_t \odot c_{t-1} + i_t \odot g_t
@@ -84,15 +102,19 @@ def family_step_forward(x, h_prev, c_prev, params: FamilyParams, config: LSTMCon
         o_t &= \sigma(a_o + P_o c_t), \quad h_t = o_t \odot \tanh(c_t)
 
     with :math:`P_k c = p_k \odot c` (diagonal), :math:`P_k c` (full), or no
-    term (no peepholes).
+    term (no peepholes); :math:`a^{in}_t = 0` unless ``a_in`` is given.
 
     Parameters
     ----------
     x : ndarray, shape (B, D)
+        Dense input; D = 0 (shape (B, 0)) for a cell without one.
     h_prev, c_prev : ndarray, shape (B, H)
     params : FamilyParams
         ``W`` (G*H, H+D), ``b`` (G*H,), ``p`` None / (P*H,) / (P*H, H).
     config : LSTMConfig
+    a_in : ndarray, shape (B, G*H), optional
+        A term added to every pre-activation (gate blocks in ``config.gates``
+        order), e.g. the column :math:`W_x[:, x_t]` of a one-hot input's weight.
 
     Returns
     -------
@@ -100,15 +122,21 @@ def family_step_forward(x, h_prev, c_prev, params: FamilyParams, config: LSTMCon
     cache : FamilyStepCache
     """
     _v.check_type("config", config, LSTMConfig)
-    _v.check_floats(x=x, h_prev=h_prev, c_prev=c_prev)
+    extra = {} if a_in is None else {"a_in": a_in}
+    _v.check_floats(x=x, h_prev=h_prev, c_prev=c_prev, **extra)
     sizes = _v.check_shapes(("x", x, "B D"), ("h_prev", h_prev, "B H"),
-                            ("c_prev", c_prev, "B H"))
-    check_family_params(params, config, sizes["H"])
+                            ("c_prev", c_prev, "B H"), sizes=input_sizes(x, "B D"))
+    check_family_params(params, config, sizes["H"], sizes["D"])
     _v.check_same_dtype(x=x, h_prev=h_prev, c_prev=c_prev, **{"params.W": params.W})
+    G = len(config.gates)
+    if a_in is not None:
+        _v.check_shapes(("a_in", a_in, f"B {G}H"), sizes=sizes)
     W, b, p = params
     H = h_prev.shape[1]
     z = np.concatenate([h_prev, x], axis=1)  # (B, H+D), h first as in the core
     a_all = z @ W.T + b  # (B, G*H)
+    if a_in is not None:
+        a_all = a_all + a_in  # (B, G*H) the extra term, e.g. W_x[:, x_t]
     a = {k: a_all[:, j * H:(j + 1) * H] for j, k in enumerate(config.gates)}
     kind = config.peephole
     P = split_peepholes(p, config) if kind != "none" else {}
@@ -150,6 +178,8 @@ def family_step_backward(dh, dc_next, cache: FamilyStepCache) -> FamilyStepGrads
         \delta a_f &= \delta c_t \odot c_{t-1} \odot f_t (1 - f_t) \\
         \delta c_{t-1} &= \delta c_t \odot f_t + P_f^\top \delta a_f
                         + P_i^\top \delta a_i \\
+        \delta a &= [\delta a_f; \delta a_i; \delta a_o; \delta a_g]
+                   = \partial J / \partial a^{in}_t \\
         \delta W &= \delta a\, z_t^\top, \quad \delta b = \delta a, \quad
         \delta P_k = \delta a_k\, c^\top \ (\text{diagonal: } \delta a_k \odot c)
 
@@ -165,7 +195,8 @@ def family_step_backward(dh, dc_next, cache: FamilyStepCache) -> FamilyStepGrads
     -------
     FamilyStepGrads
         ``dx`` (B, D), ``dh_prev``, ``dc_prev`` (B, H), ``dW`` (G*H, H+D),
-        ``db`` (G*H,), ``dp`` None / (P*H,) / (P*H, H).
+        ``db`` (G*H,), ``dp`` None / (P*H,) / (P*H, H), ``da`` (B, G*H)
+        (:math:`\delta a = \partial J/\partial a^{in}`).
     """
     _v.check_type("cache", cache, FamilyStepCache)
     config, z, f, i, o, g, c_prev, c, tanh_c, params = cache
@@ -215,4 +246,5 @@ def family_step_backward(dh, dc_next, cache: FamilyStepCache) -> FamilyStepGrads
             blocks = [da[k].T @ seen[k] for k in seen]  # (H, H) each
         dp = np.concatenate(blocks)  # (P*H,) or (P*H, H)
     dx, dh_prev = dz[:, H:], dz[:, :H]  # (B, D), (B, H)
-    return FamilyStepGrads(dx=dx, dh_prev=dh_prev, dc_prev=dc_prev, dW=dW, db=db, dp=dp)
+    return FamilyStepGrads(dx=dx, dh_prev=dh_prev, dc_prev=dc_prev, dW=dW, db=db, dp=dp,
+                           da=da_all)

@@ -36,7 +36,7 @@ from .. import _validate as _v
 from ..params import GATES, _check_dtype
 
 __all__ = ["PEEPHOLES", "LSTMConfig", "FamilyParams", "init_family_params",
-           "split_peepholes", "check_family_params"]
+           "split_peepholes", "check_family_params", "check_input_width"]
 
 #: The values of ``LSTMConfig.peephole``.
 PEEPHOLES = ("none", "diagonal", "full")
@@ -107,8 +107,35 @@ def _p_spec(config: LSTMConfig) -> str | None:
     return {"none": None, "diagonal": f"{n}H", "full": f"{n}H H"}[config.peephole]
 
 
-def check_family_params(params, config, H: int | None = None) -> dict:
+def check_input_width(name: str, D) -> int:
+    """Raise unless ``D`` is an integer >= 0 (a dense input of width 0 is allowed); return it.
+
+    D = 0 is the cell with no dense input (the first layer of a stack, whose
+    one-hot input enters through ``a_in``).
+    """
+    if isinstance(D, bool) or not isinstance(D, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer >= 0, got {type(D).__name__}")
+    if D < 0:
+        raise ValueError(f"{name}: expected an integer >= 0 (0: no dense input), got {D!r}")
+    return int(D)
+
+
+def input_sizes(x, spec: str, sizes: dict | None = None) -> dict:
+    """Known sizes for checking ``x`` against ``spec`` (its last letter D): D = 0 bound.
+
+    The shape checker binds only sizes >= 1; a dense input of width 0 binds
+    ``D = 0`` here, before the check.
+    """
+    sizes = dict(sizes or {})
+    if getattr(x, "ndim", None) == len(spec.split()) and x.shape[-1] == 0:
+        sizes["D"] = 0
+    return sizes
+
+
+def check_family_params(params, config, H: int | None = None, D: int | None = None) -> dict:
     """Check ``params`` against ``config``; return the sizes ``{"H": .., "D": ..}``.
+
+    ``H`` and ``D``, when given, are the sizes of the inputs (D = 0 allowed).
 
     Raises
     ------
@@ -135,7 +162,9 @@ def check_family_params(params, config, H: int | None = None) -> dict:
                              f"peephole weights of shape ({spec.replace(' ', ', ')}), got None")
         arrays["params.p"] = params.p
     _v.check_floats(**arrays)
-    sizes = {} if H is None else {"H": H}
+    sizes = {k: n for k, n in (("H", H), ("D", D)) if n is not None}
+    if D is None and params.W.ndim == 2 and H is not None and params.W.shape[1] == H:
+        sizes["D"] = 0  # W (G*H, H): no dense input
     specs = [("params.W", params.W, f"{G}H H+D"), ("params.b", params.b, f"{G}H")]
     if spec is not None:
         specs.append(("params.p", params.p, spec))
@@ -199,7 +228,7 @@ def init_family_params(config: LSTMConfig, D: int, H: int, rng: np.random.Genera
     ----------
     config : LSTMConfig
     D, H : int
-        Input and hidden sizes.
+        Input and hidden sizes (D = 0: no dense input, W of shape (G*H, H)).
     rng : numpy.random.Generator
     forget_bias : float, optional
         Every entry of :math:`b_f` (default 1.0). Only for a cell with a
@@ -214,7 +243,7 @@ def init_family_params(config: LSTMConfig, D: int, H: int, rng: np.random.Genera
         ``W`` (G*H, H+D), ``b`` (G*H,), ``p`` None / (P*H,) / (P*H, H).
     """
     _v.check_type("config", config, LSTMConfig)
-    _v.check_positive("D", D, integer=True)
+    check_input_width("D", D)
     _v.check_positive("H", H, integer=True)
     _v.check_type("rng", rng, np.random.Generator)
     dtype = _check_dtype(dtype)

@@ -3,7 +3,9 @@ r"""The whole sequence for any cell of the family: a plain loop over the step pa
 The same loop as :mod:`lstm_ref.sequence`; the config travels in the step
 caches. With peepholes, what step t sends back as ``dc_prev`` already holds
 the paths from :math:`c_{t-1}` into step t's input and forget gates, so the
-loop itself is unchanged.
+loop itself is unchanged. ``a_in`` (T, B, G*H), an extra term of every
+pre-activation, is handed to the steps one slice at a time, and its gradient
+comes back as ``da``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 
 from .. import _validate as _v
 from .cell import FamilyStepCache, family_step_backward, family_step_forward
-from .config import FamilyParams, LSTMConfig, check_family_params
+from .config import FamilyParams, LSTMConfig, check_family_params, input_sizes
 
 __all__ = ["FamilySeqCache", "FamilySeqGrads", "family_forward", "family_backward"]
 
@@ -34,23 +36,28 @@ class FamilySeqGrads(NamedTuple):
     dW: np.ndarray  #: (G*H, H+D)
     db: np.ndarray  #: (G*H,)
     dp: np.ndarray | None  #: (P*H,) or (P*H, H); None without peepholes
+    da: np.ndarray  #: (T, B, G*H) pre-activation gradient of every step, = dJ/da_in
 
 
-def family_forward(x, h0, c0, params: FamilyParams, config: LSTMConfig):
+def family_forward(x, h0, c0, params: FamilyParams, config: LSTMConfig, *, a_in=None):
     r"""Forward over a whole sequence: the step function, T times.
 
     Equations
     ---------
     For :math:`t = 1, \dots, T`:
-    :math:`(h_t, c_t) = \text{step}(x_t, h_{t-1}, c_{t-1})` with the cell of
-    ``config`` (:func:`~lstm_ref.family.cell.family_step_forward`).
+    :math:`(h_t, c_t) = \text{step}(x_t, h_{t-1}, c_{t-1}, a^{in}_t)` with the
+    cell of ``config`` (:func:`~lstm_ref.family.cell.family_step_forward`), whose
+    pre-activations are :math:`a_t = W [h_{t-1}; x_t] + b + a^{in}_t`.
 
     Parameters
     ----------
     x : ndarray, shape (T, B, D)
+        Dense inputs; D = 0 (shape (T, B, 0)) for a cell without one.
     h0, c0 : ndarray, shape (B, H)
     params : FamilyParams
     config : LSTMConfig
+    a_in : ndarray, shape (T, B, G*H), optional
+        A term added to every pre-activation of every step (default none).
 
     Returns
     -------
@@ -58,13 +65,19 @@ def family_forward(x, h0, c0, params: FamilyParams, config: LSTMConfig):
     cache : FamilySeqCache
     """
     _v.check_type("config", config, LSTMConfig)
-    _v.check_floats(x=x, h0=h0, c0=c0)
-    sizes = _v.check_shapes(("x", x, "T B D"), ("h0", h0, "B H"), ("c0", c0, "B H"))
-    check_family_params(params, config, sizes["H"])
+    extra = {} if a_in is None else {"a_in": a_in}
+    _v.check_floats(x=x, h0=h0, c0=c0, **extra)
+    sizes = _v.check_shapes(("x", x, "T B D"), ("h0", h0, "B H"), ("c0", c0, "B H"),
+                            sizes=input_sizes(x, "T B D"))
+    check_family_params(params, config, sizes["H"], sizes["D"])
+    if a_in is not None:
+        _v.check_shapes(("a_in", a_in, f"T B {len(config.gates)}H"), sizes=sizes)
     h_t, c_t = h0, c0
     hs, cs, caches = [], [], []
-    for x_t in x:  # t = 1, ..., T
-        h_t, c_t, step_cache = family_step_forward(x_t, h_t, c_t, params, config)
+    for t, x_t in enumerate(x):  # code index t is step t+1
+        a_t = None if a_in is None else a_in[t]  # (B, G*H)
+        h_t, c_t, step_cache = family_step_forward(x_t, h_t, c_t, params, config,
+                                                   a_in=a_t)
         hs.append(h_t)
         cs.append(c_t)
         caches.append(step_cache)
@@ -98,7 +111,9 @@ def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
     Returns
     -------
     FamilySeqGrads
-        ``dx`` (T, B, D), ``dh0``, ``dc0`` (B, H), ``dW``, ``db``, ``dp``.
+        ``dx`` (T, B, D), ``dh0``, ``dc0`` (B, H), ``dW``, ``db``, ``dp``, and
+        ``da`` (T, B, G*H), every step's :math:`\delta a_t`
+        (:math:`= \partial J/\partial a^{in}_t`).
     """
     _v.check_type("cache", cache, FamilySeqCache)
     if len(cache.steps) == 0:
@@ -115,6 +130,7 @@ def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
                     sizes={"T": T, "B": B, "H": H})
     W, b, p = first.params
     dx = np.empty((T, B, D), dh.dtype)  # (T, B, D)
+    da = np.empty((T, B, W.shape[0]), dh.dtype)  # (T, B, G*H)
     dW = np.zeros_like(W)  # (G*H, H+D) summed over steps
     db = np.zeros_like(b)  # (G*H,) summed over steps
     dp = None if p is None else np.zeros_like(p)  # (P*H,) or (P*H, H) summed over steps
@@ -123,9 +139,10 @@ def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
     for t in reversed(range(T)):  # code index t is step t+1
         step = family_step_backward(dh[t] + dh_next, dc_next, cache.steps[t])
         dx[t] = step.dx
+        da[t] = step.da  # = dJ/da_in[t]: a_in[t] enters a_t with weight 1
         dW += step.dW  # one W, b, p serve every step: sum the contributions
         db += step.db
         if dp is not None:
             dp += step.dp
         dh_next, dc_next = step.dh_prev, step.dc_prev
-    return FamilySeqGrads(dx=dx, dh0=dh_next, dc0=dc_next, dW=dW, db=db, dp=dp)
+    return FamilySeqGrads(dx=dx, dh0=dh_next, dc0=dc_next, dW=dW, db=db, dp=dp, da=da)

@@ -13,22 +13,26 @@ the family, with the peephole leaf ``p`` and its blocks ``p_f``, ``p_i``,
 ``p_o`` (diagonal) or ``P_f``, ``P_i``, ``P_o`` (full), and no ``f``, ``W_f``,
 ``b_f``, ``a_f`` without a forget gate. ``prove``, ``sympy_grad``,
 ``three_way`` (with ``dp``) and ``bptt_double_sum`` (``param="p"``) work on
-every member.
+every member. ``symbolic_stack(N, T, sizes, K, symbols, config=...)`` is source
+001's stacked language model built from the same cells (sites ``("h", n, t)``,
+``("c", n, t)`` …, ``("v", t)``); ``prove``, ``sympy_grad`` and ``three_way``
+(keys ``"dW_x[0]"``, ``"dW[1]"`` …) work on it too.
 
 Modules, in reading order, one concept each (all in ``lstm_ref/verify/``):
 
 1. ``symbols``   ``Sigmoid``, ``Tanh``: opaque functions known only by their derivative
 2. ``graph``     taps (X + τ, to reach ∂J/∂X of an intermediate) and atoms (``f[0]`` for σ(a_f[0]))
 3. ``forward``   the symbolic forward passes of every LSTMConfig: a cell, T steps, heads
-4. ``chain``     SymPy's derivative ∂J/∂X: ``sp.diff`` of the whole J, or node by node
-5. ``poly``      the exact zero test: sparse expansion of hand − SymPy, σ', tanh' kept whole
-6. ``numeric``   65-digit evaluation at seeded forward points; numerical derivatives
-7. ``report``    how results print: within 88 columns, and once in Jupyter (no echoed repr)
-8. ``hand``      what a hand formula may contain: atoms, leaves, ``Sigmoid`` and ``Tanh``
-9. ``prove``     ``prove``: hand formula vs SymPy's derivative, a verdict or a counterexample
-10. ``identity`` ``identity``: two-sided identities outside the LSTM model
-11. ``agree``    ``three_way``: hand formula vs lstm_ref (core or family) vs finite differences
-12. ``bptt``     ``bptt_double_sum``: source 004's double sum vs one backward sweep
+4. ``stack``     source 001's stacked LSTM language model: N layers, one-hot input, T steps
+5. ``chain``     SymPy's derivative ∂J/∂X: ``sp.diff`` of the whole J, or node by node
+6. ``poly``      the exact zero test: sparse expansion of hand − SymPy, σ', tanh' kept whole
+7. ``numeric``   65-digit evaluation at seeded forward points; numerical derivatives
+8. ``report``    how results print: within 88 columns, and once in Jupyter (no echoed repr)
+9. ``hand``      what a hand formula may contain: atoms, leaves, ``Sigmoid`` and ``Tanh``
+10. ``prove``    ``prove``: hand formula vs SymPy's derivative, a verdict or a counterexample
+11. ``identity`` ``identity``: two-sided identities outside the LSTM model
+12. ``agree``    ``three_way``: hand formula vs lstm_ref (core, family, stack) vs finite diff.
+13. ``bptt``     ``bptt_double_sum``: source 004's double sum vs one backward sweep
 
 Every result prints its verdict when made (``verbose=True``) and is a small
 object (``Proof``, ``IdentityProof``, ``AgreementTable``) whose ``str`` is
@@ -60,10 +64,12 @@ from .graph import dot, odot, ones, square
 from .identity import IdentityProof, identity
 from .numeric import DIGITS
 from .prove import TOL, FormulaMismatch, Proof, prove, sympy_grad
+from .stack import SymbolicStack, symbolic_stack
 from .symbols import Sigmoid, Tanh, matrix, vector
 
 __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell",
-           "symbolic_sequence", "dot", "odot", "ones", "square", "DIGITS", "TOL",
+           "symbolic_sequence", "SymbolicStack", "symbolic_stack", "dot", "odot", "ones",
+           "square", "DIGITS", "TOL",
            "FormulaMismatch", "Proof", "prove", "sympy_grad", "identity", "IdentityProof",
            "Sigmoid", "Tanh", "vector", "matrix", "Agreement", "AgreementError", "AgreementTable",
            "three_way", "bptt_double_sum"]

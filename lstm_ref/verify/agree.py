@@ -1,7 +1,9 @@
 """Three-way agreement: hand formula, lstm_ref's NumPy code, finite differences.
 
 For each gradient of the cell (dx, dh_prev, dc_prev, dW, db, and dp with
-peepholes) or of the sequence (dx, dh0, dc0, dW, db, dp):
+peepholes), of the sequence (dx, dh0, dc0, dW, db, dp) or of the stacked
+language model (``dW_x[n]``, ``dW[n]``, ``db[n]``, ``dp[n]``, ``dW_y[n]``,
+``db_y``, ``dh0[n]``, ``dc0[n]``):
 
 1. hand == SymPy's derivative of the symbolic forward pass (:func:`prove`);
 2. the hand formula evaluated at numbers == lstm_ref's backward on the same
@@ -11,7 +13,8 @@ peepholes) or of the sequence (dx, dh0, dc0, dW, db, dp):
 lstm_ref's side is the core pair (``lstm_step_forward``/``_backward``,
 ``lstm_forward``/``lstm_backward``) for the core cell ``LSTMConfig()`` and the
 family pair (``family_step_forward``/``_backward``, ``family_forward``/
-``family_backward``) with the model's config for every other member.
+``family_backward``) with the model's config for every other member; for a
+stack it is ``lstm_ref.stack_loss`` (forward, softmax cross-entropy, backward).
 
 (2) and (3) are measured with :func:`lstm_ref.gradcheck.max_rel_error`, the
 course's max-based relative error, printed ``max_rel_err=``. The printed
@@ -34,6 +37,7 @@ from .hand import hand_matrix
 from .numeric import atom_values, evaluator
 from .prove import prove
 from .report import MESSAGE_WIDTH, Printed, wrap, wrap_lines
+from .stack import SymbolicStack
 
 __all__ = ["three_way", "AgreementError", "Agreement", "AgreementTable", "HAND_TOL", "FD_TOL"]
 
@@ -128,6 +132,16 @@ def _check_hands(hands, allowed, T=None):
             hand_matrix(hand, f"hands[{name!r}]")
 
 
+def _verdict(title, rows, verbose):
+    """Print the table (``verbose``) and raise :class:`AgreementError` on any ✗ row."""
+    table = AgreementTable(title, rows).announce(verbose)
+    bad = [r.grad for r in rows if r.hand_vs_ref > HAND_TOL or r.ref_vs_fd > FD_TOL]
+    if bad:
+        raise AgreementError(wrap_lines(f"{title}: disagreement in {', '.join(bad)}",
+                                        MESSAGE_WIDTH) + "\n" + str(table))
+    return table
+
+
 def _table(title, rows):
     lines = [wrap(title), f"  {'grad':<8}{'hand = SymPy':<15}{'hand = lstm_ref':<25}"
                     "lstm_ref = finite diff."]
@@ -175,17 +189,22 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
 
     Parameters
     ----------
-    model : SymbolicCell or SymbolicSequence
+    model : SymbolicCell, SymbolicSequence or SymbolicStack
         Any member of the LSTM family (``model.config``), without a head:
-        J = dh_next·h + dc_next·c (cell) or J = Σ_t dh_t·h_t + dc_T·c_T (sequence).
+        J = dh_next·h + dc_next·c (cell) or J = Σ_t dh_t·h_t + dc_T·c_T (sequence);
+        or a stacked language model (:func:`.stack.symbolic_stack`), J its
+        next-symbol cross-entropy.
     hands : dict
         Cell: any of ``dx`` (D,1), ``dh_prev``, ``dc_prev`` (H,1), ``dW`` (G*H,H+D),
         ``db`` (G*H,1), and with peepholes ``dp`` (the shape of ``model.p``:
         (P*H,1) diagonal, (P*H,H) full). Sequence: ``dx`` (a list of T Matrices
-        (D,1)), ``dh0``, ``dc0``, ``dW``, ``db``, ``dp``. Written in the model's
-        atoms and leaves.
+        (D,1)), ``dh0``, ``dc0``, ``dW``, ``db``, ``dp``. Stack: ``"dW_x[n]"``,
+        ``"dW[n]"``, ``"db[n]"``, ``"dp[n]"``, ``"dW_y[n]"``, ``"db_y"``,
+        ``"dh0[n]"``, ``"dc0[n]"`` for layers n = 0 … N−1, shaped like the leaf
+        (rows in the order of ``hands``). Written in the model's atoms and leaves.
     B : int
-        Batch size of the numeric checks (rows).
+        Batch size of the numeric checks (rows). A stack's B examples share its
+        symbols and differ in their initial states h0, c0.
     seed : int
         Seed of ``np.random.default_rng`` for the numbers.
     verbose : bool
@@ -215,11 +234,16 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
     ---------
     (1) hand ≡ ∂J/∂X (SymPy)   (2) max_rel_error(hand, lstm_ref) ≤ 1e-10
     (3) max_rel_error(lstm_ref, (J(X+ε) − J(X−ε)) / 2ε) ≤ 1e-6
+
+    Proofs (1) are exact where :func:`.prove.prove` is (a stack up to
+    ``EXACT_MAX_STACK_T`` = 2 steps) and sampled beyond; the table says which.
     """
     from lstm_ref.gradcheck import numerical_gradient  # lazy: numeric side
 
     if isinstance(B, bool) or not isinstance(B, int) or B < 1:
         raise ValueError(f"B: expected an int >= 1, got {B!r}")
+    if isinstance(model, SymbolicStack):
+        return _three_way_stack(model, hands, B, seed, verbose)
     if not isinstance(model, (SymbolicCell, SymbolicSequence)) or model.head is not None:
         raise TypeError("model: expected a SymbolicCell or SymbolicSequence without a head, "
                         f"got {type(model).__name__}"
@@ -306,9 +330,102 @@ def three_way(model, hands: dict, *, B: int = 2, seed: int = 0, verbose: bool = 
     kind = f"sequence T={T}" if is_seq else "cell"
     variant = "" if config == LSTMConfig() else f" ({config.describe()})"
     title = f"three-way check: LSTM {kind}{variant}, H={H} D={D} B={B}, seed {seed}"
-    table = AgreementTable(title, rows).announce(verbose)
-    bad = [r.grad for r in rows if r.hand_vs_ref > HAND_TOL or r.ref_vs_fd > FD_TOL]
-    if bad:
-        raise AgreementError(wrap_lines(f"{title}: disagreement in {', '.join(bad)}",
-                                        MESSAGE_WIDTH) + "\n" + str(table))
-    return table
+    return _verdict(title, rows, verbose)
+
+
+# ----------------------------------------------------------------------------- stack
+
+def _stack_grads(model: SymbolicStack) -> dict:
+    """Key -> (leaf Matrix, its name among the numeric arrays), in a fixed order."""
+    out = {}
+    for n in range(model.N):
+        for k in ("W_x", "W", "b", "p"):
+            if k in model.ns:
+                out[f"d{k}[{n}]"] = (model.ns[k][n], f"{k}[{n}]")
+    for n in range(model.N):
+        out[f"dW_y[{n}]"] = (model.W_y[n], f"W_y[{n}]")
+    out["db_y"] = (model.b_y, "b_y")
+    for k in ("h0", "c0"):
+        for n in range(model.N):
+            out[f"d{k}[{n}]"] = (model.ns[k][n], f"{k}[{n}]")
+    return out
+
+
+def _stack_numbers(model: SymbolicStack, rng, B):
+    """Named float64 arrays of every leaf (numeric layout: b (G*H,), h0 (B, H) …)."""
+    num = {}
+    for n in range(model.N):
+        for k in ("W_x", "W", "b", "p"):
+            if k in model.ns:
+                m = model.ns[k][n]
+                shape = (m.rows,) if k == "b" or (k == "p" and m.cols == 1) else m.shape
+                num[f"{k}[{n}]"] = rng.standard_normal(shape) * 0.5
+        num[f"W_y[{n}]"] = rng.standard_normal(model.W_y[n].shape) * 0.5
+    num["b_y"] = rng.standard_normal(model.K) * 0.5
+    for n, H in enumerate(model.sizes):
+        num[f"h0[{n}]"] = rng.standard_normal((B, H))
+        num[f"c0[{n}]"] = rng.standard_normal((B, H))
+    return num
+
+
+def _three_way_stack(model: SymbolicStack, hands, B, seed, verbose):
+    """:func:`three_way` for a stacked language model (numeric side: ``stack_loss``)."""
+    from lstm_ref.family import FamilyParams  # lazy: the numeric side
+    from lstm_ref.gradcheck import numerical_gradient
+    from lstm_ref.stack import StackLayer, StackParams, stack_loss
+
+    grads = _stack_grads(model)
+    _check_hands(hands, grads)
+    rng = np.random.default_rng(seed)
+    num = _stack_numbers(model, rng, B)
+    symbols = np.repeat(np.array(model.symbols, dtype=np.int64)[:, None], B, axis=1)  # (T+1, B)
+    N = model.N
+
+    def loss_and_grads(arrays):
+        params = StackParams(
+            layers=tuple(StackLayer(W_x=arrays[f"W_x[{n}]"], cell=FamilyParams(
+                arrays[f"W[{n}]"], arrays[f"b[{n}]"], arrays.get(f"p[{n}]")))
+                for n in range(N)),
+            W_y=tuple(arrays[f"W_y[{n}]"] for n in range(N)), b_y=arrays["b_y"])
+        h0 = tuple(arrays[f"h0[{n}]"] for n in range(N))
+        c0 = tuple(arrays[f"c0[{n}]"] for n in range(N))
+        return stack_loss(symbols, params, model.config, h0=h0, c0=c0)
+
+    _, g = loss_and_grads(num)
+    ref = {}
+    for n in range(N):
+        layer = g.layers[n]
+        ref.update({f"dW_x[{n}]": layer.W_x, f"dW[{n}]": layer.cell.W,
+                    f"db[{n}]": layer.cell.b, f"dp[{n}]": layer.cell.p,
+                    f"dW_y[{n}]": g.W_y[n], f"dh0[{n}]": g.dh0[n], f"dc0[{n}]": g.dc0[n]})
+    ref["db_y"] = g.b_y
+
+    def bind(k):
+        out = {}
+        for name, (leaf, arr) in grads.items():
+            vals = num[arr][k] if arr.startswith(("h0", "c0")) else num[arr]
+            out.update(zip(leaf, np.reshape(vals, -1)))
+        return out
+
+    rows = []
+    for name in hands:
+        hand = sp.Matrix(hands[name])
+        leaf, arr = grads[name]
+        # (1) hand ≡ SymPy's derivative
+        method = prove(name, hand, leaf, model, verbose=False).method
+        per_b = _hand_numeric(model, hand, bind, B)
+        if arr.startswith(("h0", "c0")):
+            hand_num = np.array(per_b)                              # (B, H_n)
+        else:
+            # parameters are shared by the batch: ∂J/∂W = Σ_b (per-example ∂J/∂W)
+            hand_num = np.sum(per_b, axis=0).reshape(ref[name].shape)
+        # (2) hand at numbers vs lstm_ref;  (3) lstm_ref vs finite differences
+        e2 = max_rel_error(hand_num, ref[name])
+        fd = numerical_gradient(lambda **a: loss_and_grads(a)[0], num, wrt=[arr])[arr]
+        e3 = max_rel_error(ref[name], fd)
+        rows.append(Agreement(name, method, e2, e3))
+    variant = "" if model.config == LSTMConfig() else f" ({model.config.describe()})"
+    sizes = "(" + ", ".join(map(str, model.sizes)) + ")"
+    title = (f"three-way check: LSTM stack N={N} T={model.T}{variant}, sizes {sizes} "
+             f"K={model.K} B={B}, seed {seed}")
+    return _verdict(title, rows, verbose)

@@ -29,6 +29,7 @@ is independent of the reverse-mode BPTT sweep a chapter writes by hand.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import sympy as sp
@@ -59,6 +60,13 @@ class LocalGraph(NamedTuple):
     zero: dict
 
 
+@lru_cache(maxsize=1 << 16)
+def _diff(expr, s):
+    """``sp.diff(expr, s)``, remembered: builds of one model with different taps
+    share most local definitions (only the nodes that read a tapped quantity differ)."""
+    return sp.diff(expr, s)
+
+
 def _partials(expr, atoms: dict, zero: dict) -> dict:
     """SymPy's ∂expr/∂s for every free symbol s of a small local expression.
 
@@ -68,7 +76,7 @@ def _partials(expr, atoms: dict, zero: dict) -> dict:
     """
     out = {}
     for s in expr.free_symbols:
-        d = sp.diff(expr, s).xreplace(zero).xreplace(atoms)
+        d = _diff(expr, s).xreplace(zero).xreplace(atoms)
         if d != 0:
             out[s] = d
     return out
@@ -115,8 +123,11 @@ def loss_partials(lg: LocalGraph, g: Graph, J) -> dict:
         Symbol -> SymPy's partial derivative of J's local form, in atoms.
     """
     # J's own function applications (σ, tanh) become atoms; exp and log of a
-    # softmax head stay functions of the atoms and SymPy differentiates them
-    return _partials(sp.sympify(J).xreplace(g.local_of), lg.atoms, lg.zero)
+    # softmax head stay functions of the atoms and SymPy differentiates them:
+    # ∂ log Σ_j e^{v_j} = Σ_k e^{v_k} ∂v_k / Σ_j e^{v_j} -> (Σ_k S ŷ_k ∂v_k) / S in
+    # atoms, which ``expand`` cancels to Σ_k ŷ_k ∂v_k, a polynomial
+    partials = _partials(sp.sympify(J).xreplace(g.local_of), lg.atoms, lg.zero)
+    return {s: sp.expand(d) for s, d in partials.items()}
 
 
 def tangents(lg: LocalGraph, theta: sp.Symbol) -> dict:

@@ -49,10 +49,15 @@ _CORE = LSTMConfig()
 
 
 def _site(name, t):
-    return name if t is None else (name, t)
+    """The tap key of ``name`` at step ``t``: ``name``, ``(name, t)`` or, for a
+    stack's ``t = (n, t)``, ``(name, n, t)``."""
+    if t is None:
+        return name
+    return (name, *t) if isinstance(t, tuple) else (name, t)
 
 
-def _step_sites(config: LSTMConfig) -> tuple:
+def step_sites(config: LSTMConfig) -> tuple:
+    """The sites of one step of ``config`` (no ``a_f``, ``f`` without a forget gate)."""
     return tuple(s for s in STEP_SITES if config.forget_gate or s not in ("a_f", "f"))
 
 
@@ -68,18 +73,23 @@ def _peep(p_k, c, config: LSTMConfig):
     return p_k.multiply_elementwise(c) if config.peephole == "diagonal" else p_k * c
 
 
-def _step(g: Graph, x, h_prev, c_prev, W, b, p, H: int, t, sfx: str,
-          config: LSTMConfig) -> dict:
-    """One LSTM step of the family member ``config`` in function form (private).
+def step(g: Graph, x, h_prev, c_prev, W, b, p, H: int, t, sfx: str,
+         config: LSTMConfig, a_in=None) -> dict:
+    """One LSTM step of the family member ``config`` in function form.
 
-    Returns its intermediates; ``a`` is the affine part W z + b, and ``a_k``
-    adds the peephole term of gate k.
+    Returns its intermediates; ``a`` is the affine part W z + b (+ ``a_in``),
+    and ``a_k`` adds the peephole term of gate k. ``x`` None: no dense input,
+    z = h_{t-1} (a stack's first layer); ``a_in`` (G*H, 1): one more term of
+    the affine part (a stack's one-hot input column W_x[:, x_t]). ``t`` is
+    None (a cell), a step or a stack's (layer, step); sites are tapped as
+    ``(name, t)`` or ``(name, n, t)``.
     """
     W_t = g.tap(_site("W", t), W, "W" + sfx) if t is not None else W
     b_t = g.tap(_site("b", t), b, "b" + sfx) if t is not None else b
     p_t = g.tap(_site("p", t), p, "p" + sfx) if t is not None and p is not None else p
-    z = g.tap(_site("z", t), sp.Matrix.vstack(h_prev, x), "z" + sfx)
-    a = g.tap(_site("a", t), W_t * z + b_t, "a" + sfx)
+    z = g.tap(_site("z", t), h_prev if x is None else sp.Matrix.vstack(h_prev, x), "z" + sfx)
+    affine = W_t * z + b_t if a_in is None else W_t * z + a_in + b_t
+    a = g.tap(_site("a", t), affine, "a" + sfx)
     peep = _peephole_blocks(p_t, config, H)
     pre, act = {}, {}
 
@@ -107,7 +117,7 @@ def _step(g: Graph, x, h_prev, c_prev, W, b, p, H: int, t, sfx: str,
     return out
 
 
-def _target(head, target, V: int, sfx: str):
+def target_vector(head, target, V: int, sfx: str):
     """Target y of one step and the sampling domain of its free symbols."""
     if head == "softmax_ce":
         if target == "soft":
@@ -123,7 +133,7 @@ def _target(head, target, V: int, sfx: str):
     return y, [(y, "unit" if head == "sigmoid_bce" else "uniform")]
 
 
-def _head(g: Graph, h, W_v, b_v, y, head: str, t, sfx: str):
+def head_loss(g: Graph, h, W_v, b_v, y, head: str, t, sfx: str):
     """Output head v = W_v h + b_v and its loss J_t (function form)."""
     v = g.tap(_site("v", t), W_v * h + b_v, "v" + sfx)
     n = v.shape[0]
@@ -144,7 +154,8 @@ def _head(g: Graph, h, W_v, b_v, y, head: str, t, sfx: str):
     return v, y_hat, J
 
 
-def _check_size(name, value, low=1):
+def check_size(name, value, low=1):
+    """``value`` is an int >= ``low`` (TypeError / ValueError naming ``name``)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
     if value < low:
@@ -154,23 +165,27 @@ def _check_size(name, value, low=1):
 def _check_head(head, target, V):
     if head not in HEADS:
         raise ValueError(f"head: expected one of {HEADS}, got {head!r}")
-    _check_size("V", V, 2)
+    check_size("V", V, 2)
 
 
-def _check_config(config):
+def check_config(config):
+    """``config`` is an ``lstm_ref.LSTMConfig`` (TypeError otherwise)."""
     if not isinstance(config, LSTMConfig):
         raise TypeError(f"config: expected an lstm_ref.LSTMConfig, e.g. "
                         f"LSTMConfig(peephole='full'), got {type(config).__name__}")
 
 
-def _parameters(config: LSTMConfig, H: int, D: int) -> dict:
-    """The parameter leaves of ``config``: W (G*H, H+D), b (G*H,1), p if peepholes."""
+def parameters(config: LSTMConfig, H: int, D: int, sfx: str = "") -> dict:
+    """The parameter leaves of ``config``: W (G*H, H+D), b (G*H,1), p if peepholes.
+
+    ``sfx`` is appended to the symbol names (a stack's layer: ``W^1[0,0]``).
+    """
     G, P = len(config.gates), len(config.peephole_gates)
-    L = dict(W=matrix("W", G * H, H + D), b=vector("b", G * H))
+    L = dict(W=matrix("W" + sfx, G * H, H + D), b=vector("b" + sfx, G * H))
     if config.peephole == "diagonal":
-        L["p"] = vector("p", P * H)                 # [p_f; p_i; p_o], one weight per unit
+        L["p"] = vector("p" + sfx, P * H)           # [p_f; p_i; p_o], one weight per unit
     elif config.peephole == "full":
-        L["p"] = matrix("p", P * H, H)              # [P_f; P_i; P_o], H x H per gate
+        L["p"] = matrix("p" + sfx, P * H, H)        # [P_f; P_i; P_o], H x H per gate
     return L
 
 
@@ -178,20 +193,20 @@ def _parameters(config: LSTMConfig, H: int, D: int) -> dict:
 def _build_cell(H, D, head, V, target, config, taps):
     g = Graph(taps=taps)
     L = dict(x=vector("x", D), h_prev=vector("h_prev", H), c_prev=vector("c_prev", H),
-             **_parameters(config, H, D),
+             **parameters(config, H, D),
              dh_next=vector("dh_next", H), dc_next=vector("dc_next", H))
     domains = [(L[k], "uniform") for k in L]
-    s = _step(g, L["x"], L["h_prev"], L["c_prev"], L["W"], L["b"], L.get("p"), H, None, "",
-              config)
+    s = step(g, L["x"], L["h_prev"], L["c_prev"], L["W"], L["b"], L.get("p"), H, None, "",
+             config)
     # upstream from step t+1: J ∋ dh_next·h_t + dc_next·c_t, so any dh, dc is representable
     J = dot(L["dh_next"], s["h"]) + dot(L["dc_next"], s["c"])
     extra = {}
     if head is not None:
         L.update(W_v=matrix("W_v", V, H), b_v=vector("b_v", V))
         domains += [(L["W_v"], "uniform"), (L["b_v"], "uniform")]
-        y, ydom = _target(head, target, V, "")
+        y, ydom = target_vector(head, target, V, "")
         domains += ydom
-        v, y_hat, J_head = _head(g, s["h"], L["W_v"], L["b_v"], y, head, None, "")
+        v, y_hat, J_head = head_loss(g, s["h"], L["W_v"], L["b_v"], y, head, None, "")
         s["v"] = v
         extra = dict(y=y, y_hat=y_hat)
         J = J_head + J
@@ -202,7 +217,7 @@ def _build_cell(H, D, head, V, target, config, taps):
 def _build_sequence(T, H, D, head, V, target, config, taps):
     g = Graph(taps=taps)
     L = dict(x=[vector(f"x_{t + 1}", D) for t in range(T)], h0=vector("h_0", H),
-             c0=vector("c_0", H), **_parameters(config, H, D))
+             c0=vector("c_0", H), **parameters(config, H, D))
     params = [k for k in ("W", "b", "p") if k in L]
     domains = [(m, "uniform") for m in L["x"]] + [(L[k], "uniform") for k in ["h0", "c0"]
                                                   + params]
@@ -217,15 +232,15 @@ def _build_sequence(T, H, D, head, V, target, config, taps):
     h, c = L["h0"], L["c0"]
     for t in range(T):
         sfx = f"_{t + 1}"
-        s = _step(g, L["x"][t], h, c, L["W"], L["b"], L.get("p"), H, t, sfx, config)
+        s = step(g, L["x"][t], h, c, L["W"], L["b"], L.get("p"), H, t, sfx, config)
         if head is None:
             J_t = dot(L["dh"][t], s["h"])
             if t == T - 1:
                 J_t = J_t + dot(L["dc_T"], s["c"])
         else:
-            y, ydom = _target(head, target, V, sfx)
+            y, ydom = target_vector(head, target, V, sfx)
             domains += ydom
-            v, y_hat, J_t = _head(g, s["h"], L["W_v"], L["b_v"], y, head, t, sfx)
+            v, y_hat, J_t = head_loss(g, s["h"], L["W_v"], L["b_v"], y, head, t, sfx)
             s["v"] = v
             ys.append(y)
             y_hats.append(y_hat)
@@ -235,11 +250,12 @@ def _build_sequence(T, H, D, head, V, target, config, taps):
     return g, L, steps, dict(y=ys, y_hat=y_hats), tuple(J_terms), tuple(domains)
 
 
-def _atom_form(g: Graph, m):
+def atom_form(g: Graph, m):
+    """The atom form of an untapped quantity ``m`` of the build ``g``."""
     return g.atomize(m.xreplace(g.zero()))
 
 
-class _NamesAsAttributes:
+class NamesAsAttributes:
     """``model.W``, ``model.h`` ...: the symbols of the namespace ``ns`` as attributes."""
 
     def __getattr__(self, name):  # called only when normal lookup fails
@@ -251,7 +267,7 @@ class _NamesAsAttributes:
 
 
 @dataclass(frozen=True)
-class SymbolicCell(_NamesAsAttributes):
+class SymbolicCell(NamesAsAttributes):
     """One symbolic LSTM step of the family member ``config``, with an optional head.
 
     Leaves (independent symbols): ``x`` (D,1), ``h_prev``, ``c_prev`` (H,1),
@@ -287,7 +303,7 @@ class SymbolicCell(_NamesAsAttributes):
     @property
     def sites(self):
         """Names usable as ``wrt`` for intermediates."""
-        return _step_sites(self.config) + (HEAD_SITES if self.head else ())
+        return step_sites(self.config) + (HEAD_SITES if self.head else ())
 
     def build(self, taps=frozenset()):
         """(graph, J, domains) for a build in which the sites ``taps`` get a tap."""
@@ -297,7 +313,7 @@ class SymbolicCell(_NamesAsAttributes):
 
 
 @dataclass(frozen=True)
-class SymbolicSequence(_NamesAsAttributes):
+class SymbolicSequence(NamesAsAttributes):
     """T unrolled symbolic LSTM steps sharing W, b (and p), with an optional head.
 
     Lists are indexed like lstm_ref's arrays: ``x[t]``, ``h[t]``, ``f[t]`` …
@@ -331,7 +347,7 @@ class SymbolicSequence(_NamesAsAttributes):
     def sites(self):
         """Names usable in ``(site, t)`` for intermediates."""
         params = ("W", "b") + (("p",) if self.config.peephole != "none" else ())
-        return _step_sites(self.config) + (HEAD_SITES if self.head else ()) + params
+        return step_sites(self.config) + (HEAD_SITES if self.head else ()) + params
 
     def build(self, taps=frozenset()):
         """(graph, J, domains) for a build with ``taps``."""
@@ -348,7 +364,7 @@ class SymbolicSequence(_NamesAsAttributes):
         return g, J_terms
 
 
-def _blocks(L, H, config: LSTMConfig):
+def parameter_blocks(L, H, config: LSTMConfig):
     """Named blocks of the parameter leaves: W_k, b_k per gate, W_h, W_x, p_k / P_k."""
     W, b = L["W"], L["b"]
     out = {}
@@ -402,16 +418,16 @@ def symbolic_cell(H: int = 2, D: int = 3, *, config: LSTMConfig = _CORE,
     >>> full.W.shape, full.p.shape, full.P_o.shape
     ((6, 3), (4, 2), (2, 2))
     """
-    _check_size("H", H)
-    _check_size("D", D)
-    _check_config(config)
+    check_size("H", H)
+    check_size("D", D)
+    check_config(config)
     _check_head(head, target, V)
     g, L, s, extra, J, _ = _build_cell(H, D, head, V, target, config, frozenset())
     ns = dict(L)
     for k, v in s.items():
-        ns[k] = _atom_form(g, v)
+        ns[k] = atom_form(g, v)
     ns.update(extra)
-    ns.update(_blocks(L, H, config))
+    ns.update(parameter_blocks(L, H, config))
     ns["ones"] = ones(H)
     return SymbolicCell(H, D, head, V, target, ns, J, config)
 
@@ -438,19 +454,19 @@ def symbolic_sequence(T: int = 2, H: int = 2, D: int = 3, *, config: LSTMConfig 
     TypeError
         ``config`` is not an ``lstm_ref.LSTMConfig``.
     """
-    _check_size("T", T)
-    _check_size("H", H)
-    _check_size("D", D)
-    _check_config(config)
+    check_size("T", T)
+    check_size("H", H)
+    check_size("D", D)
+    check_config(config)
     _check_head(head, target, V)
     g, L, steps, extra, J_terms, _ = _build_sequence(T, H, D, head, V, target, config,
                                                      frozenset())
     ns = dict(L)
     for k in steps[0]:
-        ns[k] = [_atom_form(g, s[k]) for s in steps]
+        ns[k] = [atom_form(g, s[k]) for s in steps]
     if head is not None:
         ns.update(extra)
-    ns.update(_blocks(L, H, config))
+    ns.update(parameter_blocks(L, H, config))
     ns["ones"] = ones(H)
     return SymbolicSequence(T, H, D, head, V, target, ns, sum(J_terms, sp.S.Zero), J_terms,
                             config)

@@ -19,7 +19,7 @@ import sympy as sp
 
 from .symbols import Sigmoid, Tanh
 
-__all__ = ["Graph", "dot", "odot", "ones", "square"]
+__all__ = ["Graph", "dot", "odot", "ones", "square", "replace_dag"]
 
 
 @dataclass
@@ -44,6 +44,9 @@ class Graph:
         Each atom with its *local definition* fn(u): u is its argument in
         earlier atoms, leaves and taps, in forward order. Differentiating
         these one by one and chaining them is :mod:`.chain`'s derivative.
+    untapped_of, atomized_of : dict
+        Remembered results of :meth:`untapped` and :meth:`atomize` (each
+        distinct subexpression once; :func:`replace_dag`).
     """
 
     taps: frozenset = frozenset()
@@ -52,10 +55,24 @@ class Graph:
     atom_defs: list = field(default_factory=list)
     local_of: dict = field(default_factory=dict)
     local_defs: list = field(default_factory=list)
+    untapped_of: dict = field(default_factory=dict, repr=False)
+    atomized_of: dict = field(default_factory=dict, repr=False)
 
     def zero(self) -> dict:
         """The substitution τ -> 0 for every tap made so far."""
         return {s: sp.S.Zero for m in self.tap_symbols.values() for s in m}
+
+    def untapped(self, expr):
+        """``expr`` with every tap τ set to 0, i.e. ``expr.xreplace(self.zero())``.
+
+        An unrolled forward pass in function form is a DAG whose tree form is
+        exponentially large; ``xreplace`` walks the tree, this walks each
+        distinct subexpression once (remembered in ``untapped_of`` for the
+        whole build: a τ, once made, is always set to 0).
+        """
+        if not self.tap_symbols:
+            return expr
+        return replace_dag(expr, self.zero(), self.untapped_of)
 
     def tap(self, site, value: sp.Matrix, label: str) -> sp.Matrix:
         """Return ``value + τ`` if ``site`` is tapped, else ``value``."""
@@ -92,8 +109,14 @@ class Graph:
         return out
 
     def atomize(self, expr):
-        """Replace every registered function application by its atom."""
-        return expr.xreplace(self.atom_of)
+        """Replace every registered function application by its atom.
+
+        As ``expr.xreplace(self.atom_of)`` (outermost first), walking each
+        distinct subexpression once: a hand formula written as a backward sweep
+        shares its subexpressions, and its tree form is exponentially large.
+        The results are remembered (``atomized_of``) until an atom is registered.
+        """
+        return replace_dag(expr, self.atom_of, self.atomized_of)
 
     def apply(self, fn, arg: sp.Matrix, name: str) -> sp.Matrix:
         """Apply ``fn`` elementwise, registering one atom per entry.
@@ -106,12 +129,11 @@ class Graph:
         name : str
             Atom base name, e.g. ``"f"`` or ``"tanh_c_2"``.
         """
-        zero = self.zero()
         out = []
         for k in range(arg.shape[0]):
             app = fn(arg[k])
             atom = sp.Symbol(f"{name}[{k}]", real=True)
-            key = app.xreplace(zero)
+            key = self.untapped(app)
             arg_atoms = self.atomize(key.args[0])
             self.atom_of[key] = atom
             # the same application written in atoms (what a hand formula uses)
@@ -120,6 +142,7 @@ class Graph:
             # the local definition keeps the taps: atom = fn(u), u in atoms, leaves, τ
             self.local_defs.append((atom, fn(arg[k].xreplace(self.local_of))))
             self.local_of[app] = atom
+            self.atomized_of.clear()          # atom_of changed: remembered results are stale
             out.append(app)
         return sp.Matrix(out)
 
@@ -130,25 +153,69 @@ class Graph:
         ---------
         ŷ_k = e^{v_k} / S,  S = Σ_j e^{v_j},  ŷ_{V-1} = 1 − Σ_{k<V-1} ŷ_k
 
+        The sum Σ_j e^{v_j} itself is the atom S, so that the derivative of
+        log Σ_j e^{v_j}, Σ_k e^{v_k} ∂v_k / Σ_j e^{v_j}, becomes Σ_k ŷ_k ∂v_k
+        (a polynomial in the atoms, not a quotient).
+
         Returns
         -------
         y_hat : Matrix, shape (V, 1)
             ŷ in atoms, last entry eliminated by the constraint.
         """
-        zero = self.zero()
         n = v.shape[0]
         free = [sp.Symbol(f"y_hat{label}[{k}]", real=True) for k in range(n - 1)]
         y_hat = free + [1 - sum(free)]
         S = sp.Symbol(f"S{label}", positive=True)
-        v_atoms = [self.atomize(v[k].xreplace(zero)) for k in range(n)]
-        exps = [sp.exp(va) for va in v_atoms]
+        v_fn = [self.untapped(v[k]) for k in range(n)]
+        exps = [sp.exp(self.atomize(vk)) for vk in v_fn]
         self.atom_defs.append((S, sum(exps)))
         for k in range(n - 1):
             self.atom_defs.append((free[k], exps[k] / S))
         for k in range(n):
-            self.atom_of[sp.exp(v[k].xreplace(zero))] = y_hat[k] * S
+            self.atom_of[sp.exp(v_fn[k])] = y_hat[k] * S
             self.atom_of[exps[k]] = y_hat[k] * S
+        # Σ_j e^{v_j} -> S, in function form and in atoms (xreplace matches it before its terms)
+        self.atom_of[sum((sp.exp(vk) for vk in v_fn), sp.S.Zero)] = S
+        self.atom_of[sum(exps, sp.S.Zero)] = S
+        self.atomized_of.clear()              # atom_of changed: remembered results are stale
         return sp.Matrix(y_hat)
+
+
+def replace_dag(expr, rule: dict, memo: dict):
+    """``expr.xreplace(rule)``, visiting each distinct subexpression once.
+
+    Parameters
+    ----------
+    expr : sympy.Basic
+    rule : dict
+        Subexpression -> replacement, matched outermost first (as ``xreplace``).
+    memo : dict
+        Subexpression -> its result under ``rule``; filled, and reused by
+        later calls with the same rule.
+
+    Returns
+    -------
+    sympy.Basic
+        (A Matrix for a Matrix ``expr``, replaced entrywise.)
+    """
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(lambda e: replace_dag(e, rule, memo))
+
+    def walk(e):
+        hit = memo.get(e)
+        if hit is not None:
+            return hit
+        r = rule.get(e)
+        if r is None:
+            if e.args:
+                args = [walk(a) for a in e.args]
+                changed = any(a is not b for a, b in zip(args, e.args))
+                r = e.func(*args) if changed else e
+            else:
+                r = e
+        memo[e] = r
+        return r
+    return walk(expr)
 
 
 def dot(u: sp.Matrix, w: sp.Matrix):

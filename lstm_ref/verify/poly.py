@@ -41,7 +41,7 @@ from typing import NamedTuple
 import sympy as sp
 
 __all__ = ["SparsePoly", "Expander", "expand_sparse", "expands_to_zero", "unequal_entries",
-           "NotPolynomial"]
+           "NotPolynomial", "TooLarge"]
 
 _BITS = 16                       # bits per exponent in a packed monomial
 _MAX_DEGREE = (1 << _BITS) - 1   # total degree bound that rules out carries
@@ -49,6 +49,10 @@ _MAX_DEGREE = (1 << _BITS) - 1   # total degree bound that rules out carries
 
 class NotPolynomial(ValueError):
     """The expression is not a polynomial with rational coefficients."""
+
+
+class TooLarge(ValueError):
+    """An expansion grew beyond the ``max_terms`` its :class:`Expander` allows."""
 
 
 class SparsePoly(NamedTuple):
@@ -94,8 +98,11 @@ def _add_into(r, terms):
             pop(m, None)
 
 
-def _mul(p, q):
-    """Product of two (terms, degree) pairs; the operands are not modified."""
+def _mul(p, q, limit=None):
+    """Product of two (terms, degree) pairs; the operands are not modified.
+
+    ``limit``: raise :class:`TooLarge` as soon as the product has more terms.
+    """
     pt, qt = p[0], q[0]
     deg = p[1] + q[1]
     if deg > _MAX_DEGREE:
@@ -116,6 +123,8 @@ def _mul(p, q):
         for m2, c2 in qi:
             m = m1 + m2                  # x^a · x^b = x^(a+b): exponents add
             r[m] = get(m, 0) + c1 * c2
+        if limit is not None and len(r) > limit:
+            raise TooLarge(f"more than {limit} terms")
     return {m: c for m, c in r.items() if c}, deg
 
 
@@ -143,13 +152,17 @@ class Expander:
         occurs as a subexpression it is not expanded but counted as that
         variable. Then ``expand(a).terms == expand(b).terms`` still implies
         a = b (substitute the sums back), but not conversely.
+    max_terms : int, optional
+        Give up (:class:`TooLarge`) when a subexpression expands to more
+        terms: for a message that shows a difference only if it is small.
     """
 
-    def __init__(self, symbols=None, opaque=None):
+    def __init__(self, symbols=None, opaque=None, max_terms=None):
         self._open = symbols is None
         self._symbols = [] if symbols is None else list(symbols)
         self._index = {s: 1 << (_BITS * k) for k, s in enumerate(self._symbols)}
         self._opaque = dict(opaque or {})
+        self._limit = max_terms
         self.memo = {}
 
     @property
@@ -206,22 +219,24 @@ class Expander:
                 t, d = self._conv(a)
                 _add_into(terms, t)
                 deg = max(deg, d)
+            if self._limit is not None and len(terms) > self._limit:
+                raise TooLarge(f"more than {self._limit} terms")
             r = (terms, deg)
         elif e.is_Mul:
             r = ({0: 1}, 0)
             for a in e.args:
-                r = _mul(r, self._conv(a))
+                r = _mul(r, self._conv(a), self._limit)
         elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
             base, r = self._conv(e.base), ({0: 1}, 0)
             for _ in range(int(e.exp)):
-                r = _mul(r, base)
+                r = _mul(r, base, self._limit)
         else:
             raise NotPolynomial(f"not a polynomial: {type(e).__name__} {str(e)[:80]}")
         memo[e] = r
         return r
 
 
-def expand_sparse(expr, symbols=None) -> SparsePoly:
+def expand_sparse(expr, symbols=None, max_terms=None) -> SparsePoly:
     """Expand ``expr`` (Add, Mul, non-negative integer Pow of symbols and rationals).
 
     Parameters
@@ -229,6 +244,8 @@ def expand_sparse(expr, symbols=None) -> SparsePoly:
     expr : sympy.Expr
     symbols : sequence of Symbol, optional
         Variable order; by default the free symbols sorted by name.
+    max_terms : int, optional
+        As for :class:`Expander`.
 
     Returns
     -------
@@ -239,6 +256,8 @@ def expand_sparse(expr, symbols=None) -> SparsePoly:
     ------
     NotPolynomial
         For functions, negative or symbolic powers, floats.
+    TooLarge
+        A subexpression expands to more than ``max_terms`` terms.
 
     Equations
     ---------
@@ -253,7 +272,7 @@ def expand_sparse(expr, symbols=None) -> SparsePoly:
     expr = sp.sympify(expr)
     if symbols is None:
         symbols = sorted(expr.free_symbols, key=str)
-    return Expander(symbols)(expr)
+    return Expander(symbols, max_terms=max_terms)(expr)
 
 
 def expands_to_zero(e) -> bool:

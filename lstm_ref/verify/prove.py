@@ -10,7 +10,7 @@ Then either
 * **sampled**: both sides are evaluated at N seeded random forward points with
   50-digit arithmetic and must agree to 1e-40 — strong evidence, not a proof,
   used only where exact expansion is too slow (sequences longer than
-  ``EXACT_MAX_T`` = 3 steps).
+  ``EXACT_MAX_T`` = 3 steps, stacks longer than ``EXACT_MAX_STACK_T`` = 2).
 
 How SymPy's derivative is obtained:
 
@@ -22,7 +22,14 @@ How SymPy's derivative is obtained:
   whole nested J gives the same polynomial (tested at T = 2) but costs tens of
   seconds per gradient at T = 3: SymPy re-canonicalises the entire result
   after every nested differentiation. The verdict line says when this path
-  was used.
+  was used;
+* a **stack** (:mod:`.stack`): node by node likewise, through every layer
+  and step.
+
+For a stack, an entry whose two sides already differ at a seeded forward
+point is a nonzero polynomial without expanding it (a wrong formula there
+expands to far more terms than memory holds); only the other entries are
+expanded.
 
 The expansion itself is exact sparse polynomial arithmetic (:mod:`.poly`; the
 canonical form ``sp.expand`` computes, much faster on the ~10⁵ monomials of a
@@ -50,16 +57,20 @@ from .chain import LocalGraph, local_graph, node_derivative, whole_derivative
 from .forward import SymbolicCell, SymbolicSequence
 from .hand import hand_matrix
 from .numeric import DIGITS, PREC, evaluator, forward_point, numeric_derivative
-from .poly import NotPolynomial, expand_sparse, unequal_entries
+from .poly import NotPolynomial, TooLarge, expand_sparse, unequal_entries
 from .report import MESSAGE_WIDTH, Printed, shorten, verdict, wrap_lines
+from .stack import SymbolicStack
 from .symbols import Sigmoid, Tanh
 
-__all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "MODES", "TOL", "EXACT_MAX_T"]
+__all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "MODES", "TOL", "EXACT_MAX_T",
+           "EXACT_MAX_STACK_T"]
 
 MODES = ("auto", "exact", "sampled")
 TOL = 1e-40          # sampled check: max |hand − SymPy| allowed
 EXACT_MAX_T = 3      # auto mode proves sequences exactly up to this many steps
+EXACT_MAX_STACK_T = 2  # … and stacks (of any number of layers) up to this many steps
 NODE_BY_NODE = "SymPy's derivative assembled node by node through the unrolled graph"
+NODE_BY_NODE_STACK = "SymPy's derivative assembled node by node through the unrolled stack"
 
 
 class FormulaMismatch(AssertionError):
@@ -149,8 +160,52 @@ def _leaf_symbols(model):
     return {e for m, _ in model.build()[2] for e in m}
 
 
+def _resolve_stack(model, wrt):
+    """Return ("leaf", Matrix) or ("site", key) for ``wrt`` of a stack."""
+    if isinstance(wrt, tuple) and wrt and isinstance(wrt[0], str):
+        name = wrt[0]
+        if name not in model.sites:
+            raise ValueError(f"wrt: expected a site in {model.sites}, got {name!r}")
+        if name == "v":
+            if len(wrt) != 2:
+                raise ValueError(f"wrt: the logits are addressed as ('v', t), got {wrt!r}")
+        elif len(wrt) != 3:
+            raise ValueError(f"wrt: a stack's site is (site, n, t), e.g. ('c', 0, 1); "
+                             f"got {wrt!r}")
+        if len(wrt) == 3 and not (isinstance(wrt[1], int) and 0 <= wrt[1] < model.N):
+            raise ValueError(f"wrt: expected a layer n in [0, {model.N}), got {wrt[1]!r}")
+        t = wrt[-1]
+        if isinstance(t, bool) or not (isinstance(t, int) and 0 <= t < model.T):
+            raise ValueError(f"wrt: expected a step t in [0, {model.T}), got {t!r}")
+        return "site", tuple(wrt)
+    if isinstance(wrt, sp.MatrixBase):
+        m = sp.Matrix(wrt)
+        if all(isinstance(e, sp.Symbol) for e in m) and set(m) <= _leaf_symbols(model):
+            return "leaf", m
+        # z^1_{t+1} = h^1_t (layer 1 has no dense input): a value means h, so z comes last
+        for key in sorted(model.sites, key=lambda k: k == "z"):
+            val = model.ns.get(key)
+            if key == "v":
+                found = [((key, t), v) for t, v in enumerate(val)]
+            elif isinstance(val, list) and val and isinstance(val[0], list):
+                found = [((key, n, t), v) for n, row in enumerate(val)
+                         for t, v in enumerate(row)]
+            else:
+                continue
+            for site, v in found:
+                if v.shape == m.shape and v == m:
+                    return "site", site
+        raise ValueError("wrt: expected a Matrix of leaf symbols (e.g. stack.W[0]) or an "
+                         f"intermediate of the stack (one of {model.sites}); got a "
+                         f"{m.shape} Matrix matching neither")
+    raise TypeError(f"wrt: expected (site, n, t), ('v', t) or a sympy Matrix, "
+                    f"got {type(wrt).__name__}")
+
+
 def _resolve(model, wrt):
     """Return ("leaf", Matrix) or ("site", key) for ``wrt``."""
+    if isinstance(model, SymbolicStack):
+        return _resolve_stack(model, wrt)
     if isinstance(wrt, str):
         if isinstance(model, SymbolicSequence):
             raise TypeError(f"wrt: a sequence needs (site, t), e.g. ('c', 0); got {wrt!r}")
@@ -187,8 +242,8 @@ def _resolve(model, wrt):
 
 
 def _check_model(model):
-    if not isinstance(model, (SymbolicCell, SymbolicSequence)):
-        raise TypeError(f"model: expected a SymbolicCell or SymbolicSequence, "
+    if not isinstance(model, (SymbolicCell, SymbolicSequence, SymbolicStack)):
+        raise TypeError(f"model: expected a SymbolicCell, SymbolicSequence or SymbolicStack, "
                         f"got {type(model).__name__}")
 
 
@@ -216,9 +271,19 @@ def _sequence_local_graph(key, taps) -> LocalGraph:
     return local_graph(model.build(taps)[0])
 
 
+@lru_cache(maxsize=32)
+def _stack_local_graph(key, taps) -> LocalGraph:
+    """``local_graph`` of a stack build, computed once per (model, taps)."""
+    model = SymbolicStack(*key[:5], {}, sp.S.Zero, (), key[5])
+    return local_graph(model.build(taps)[0])
+
+
 def _model_derivative(model, g, J, variables, taps, custom_loss=False):
     """SymPy's ∂J/∂(variables) in atoms: whole-J ``sp.diff`` for a cell,
-    node by node (:mod:`.chain`) for a sequence. Returns (Matrix, how)."""
+    node by node (:mod:`.chain`) for a sequence or a stack. Returns (Matrix, how)."""
+    if isinstance(model, SymbolicStack):
+        lg = local_graph(g) if custom_loss else _stack_local_graph(model.key, taps)
+        return node_derivative(g, J, variables, lg), NODE_BY_NODE_STACK
     if not isinstance(model, SymbolicSequence):
         return whole_derivative(g, J, variables), ""
     lg = local_graph(g) if custom_loss else _sequence_local_graph(
@@ -231,10 +296,11 @@ def sympy_grad(model, wrt):
 
     Parameters
     ----------
-    model : SymbolicCell or SymbolicSequence
-    wrt : str, (str, int) or sympy.Matrix
+    model : SymbolicCell, SymbolicSequence or SymbolicStack
+    wrt : str, (str, int), (str, int, int) or sympy.Matrix
         A site name (cell: ``"c"``, ``"a_f"`` …), ``(site, t)`` (sequence),
-        a Matrix of leaves (``cell.W``, ``cell.W_f``, ``seq.h0``, with
+        ``(site, n, t)`` or ``("v", t)`` (stack), a Matrix of leaves
+        (``cell.W``, ``cell.W_f``, ``seq.h0``, ``stack.W_y[1]``, with
         peepholes ``cell.p``, ``cell.P_o`` …) or an intermediate Matrix of the
         model (``cell.c``).
 
@@ -274,15 +340,18 @@ def _fmt(x) -> str:
 
 
 _EXPR_CHARS = 120      # hand − SymPy in a message: about two wrapped lines
+_STACK_TERMS = 20000   # a stack's hand − SymPy is written out only up to this many terms
 
 
-def _diff_text(e):
+def _diff_text(e, max_terms=None):
     """hand − SymPy of one entry, expanded and cut after whole terms, for a message.
 
     Returns (text, its symbols, number of terms if the text was cut else None).
     """
     try:
-        p = expand_sparse(e)
+        p = expand_sparse(e, max_terms=max_terms)
+    except TooLarge:
+        return f"(over {max_terms} terms, not written out)", set(), None
     except NotPolynomial:
         return shorten(str(sp.expand(e)), _EXPR_CHARS), e.free_symbols, None
     n = len(p.terms)
@@ -292,7 +361,7 @@ def _diff_text(e):
 
 
 def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, points,
-                    shape, diff_expr=None):
+                    shape, diff_expr=None, max_terms=None):
     """Search seeded forward points for an entry where hand ≠ reference.
 
     Returns the :class:`FormulaMismatch` to raise (None if every point agrees).
@@ -306,8 +375,8 @@ def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, p
         if diffs[k] > TOL:
             r, c = divmod(k, shape[1])
             idx = f"[{r}]" if shape[1] == 1 else f"[{r},{c}]"
-            dexpr, dsyms, nterms = (_diff_text(diff_expr[k]) if diff_expr is not None
-                                    else ("", set(), None))
+            dexpr, dsyms, nterms = (_diff_text(diff_expr[k], max_terms)
+                                    if diff_expr is not None else ("", set(), None))
             used = sorted(hand[k].free_symbols | dsyms, key=str)
             shown = ", ".join(f"{s}={_fmt(vals[s])}" for s in used[:14])
             more = f", … ({len(used) - 14} more)" if len(used) > 14 else ""
@@ -325,8 +394,30 @@ def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, p
     return None
 
 
+def _stack_unequal_entries(hand, hand_eval, theirs, g, domains, seed, points):
+    """:func:`.poly.unequal_entries` for a stack, where a wrong entry's expansion is huge.
+
+    An entry whose hand and SymPy values differ at a seeded forward point is a
+    nonzero polynomial in the atoms (it would vanish everywhere otherwise): it
+    needs no expansion. Only the entries equal at every point are decided by
+    expansion (for a correct formula: all of them, in the cheap first pass).
+    """
+    rng = np.random.default_rng(seed)
+    theirs_eval, differ = evaluator(theirs), set()
+    for _ in range(points):
+        vals = forward_point(g, domains, rng)
+        differ |= {k for k, (x, y) in enumerate(zip(hand_eval(vals), theirs_eval(vals)))
+                   if abs(x - y) > TOL}
+    rest = [k for k in range(len(hand)) if k not in differ]
+    bad = unequal_entries([hand[k] for k in rest], [theirs[k] for k in rest],
+                          g.derivative_factors())
+    return sorted(differ | {rest[j] for j in bad})
+
+
 def _label(kind, key, variables):
     if kind == "site":
+        if isinstance(key, tuple) and len(key) == 3:
+            return f"{key[0]}^n={key[1]}_t={key[2]}"
         return f"{key[0]}_t={key[1]}" if isinstance(key, tuple) else key
     name = str(variables[0]).split("[")[0]
     return name
@@ -346,19 +437,21 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
         the model's atoms and leaves (``cell.f``, ``cell.tanh_c``, ``cell.W``,
         ``cell.dc_next`` …); the only functions it may apply are the engine's
         ``Sigmoid`` and ``Tanh``. Gradient layout: same shape as ``wrt``.
-    wrt : str, (str, int) or sympy.Matrix
+    wrt : str, (str, int), (str, int, int) or sympy.Matrix
         What J is differentiated with respect to: a leaf Matrix (``cell.W``,
-        ``cell.W_f``, ``cell.x`` …), an intermediate by name (``"c"``,
-        ``"a_f"``; sequence ``("c", t)``) or by value (``cell.c``).
+        ``cell.W_f``, ``cell.x``, ``stack.W_x[0]`` …), an intermediate by name
+        (``"c"``, ``"a_f"``; sequence ``("c", t)``; stack ``("h", n, t)``,
+        ``("v", t)``) or by value (``cell.c``, ``stack.h[0][1]``).
         Intermediates are differentiated *through everything downstream*:
         a tap τ is added to X in the forward pass and ∂J/∂τ taken at τ = 0.
-    model : SymbolicCell or SymbolicSequence
+    model : SymbolicCell, SymbolicSequence or SymbolicStack
         Supplies the forward pass and J (any member of the LSTM family,
-        ``model.config``).
+        ``model.config``; a stack's J is its next-symbol cross-entropy).
     mode : {"auto", "exact", "sampled"}
         "auto" is exact except for sequences longer than ``EXACT_MAX_T`` = 3
-        steps, whose expanded gradients are too large to decide in seconds;
-        those are sampled. For a sequence SymPy's derivative is assembled
+        steps and stacks longer than ``EXACT_MAX_STACK_T`` = 2 steps, whose
+        expanded gradients are too large to decide in seconds; those are
+        sampled. For a sequence SymPy's derivative is assembled
         node by node through the unrolled graph (module docstring), and the
         verdict says so.
     points, seed : int
@@ -431,6 +524,10 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
             method = "sampled"
             reason = (f"exact differentiation skipped: the nested forward pass of T={model.T} "
                       f"> {EXACT_MAX_T} steps is too large")
+        elif isinstance(model, SymbolicStack) and model.T > EXACT_MAX_STACK_T:
+            method = "sampled"
+            reason = (f"exact differentiation skipped: the nested forward pass of a stack of "
+                      f"T={model.T} > {EXACT_MAX_STACK_T} steps is too large")
     elif mode == "sampled":
         reason = "sampling requested"
     theirs, how = None, ""
@@ -447,13 +544,17 @@ def prove(name: str, hand, wrt, model, *, mode: str = "auto", points: int = 3,
 
     if method == "exact":
         # activation derivative factors kept whole first; full expansion where needed
-        bad = unequal_entries(hand_a, theirs, g.derivative_factors())
+        if isinstance(model, SymbolicStack):
+            bad = _stack_unequal_entries(hand_a, hand_eval, theirs, g, domains, seed, points)
+        else:
+            bad = unequal_entries(hand_a, theirs, g.derivative_factors())
         if bad:
             diff = hand_a - theirs
             err = _counterexample(name, f"exact check: hand − SymPy is a nonzero polynomial in "
                                   f"{len(bad)} of {n} entries", hand_a, hand_eval,
                                   evaluator(theirs), g, domains, seed,
-                                  max(points, 5), variables.shape, diff)
+                                  max(points, 5), variables.shape, diff,
+                                  _STACK_TERMS if isinstance(model, SymbolicStack) else None)
             if err is None:
                 err = FormulaMismatch.of(
                     f"{name}: hand − SymPy is a nonzero polynomial in the atoms in {len(bad)} "
