@@ -34,7 +34,7 @@ from ..gradcheck import max_rel_error
 from ..params import GATES
 
 __all__ = ["RTOL", "ATOL", "WIDTH", "GENERIC", "ExerciseFailed", "Mistake", "Verdict",
-           "Exercise", "run", "wrap", "averaged_over_batch"]
+           "Exercise", "run", "wrap", "averaged_over_batch", "swapped"]
 
 RTOL, ATOL = 1e-7, 1e-10
 #: Printed lines are at most this wide (a page's code column).
@@ -183,6 +183,13 @@ def averaged_over_batch(correct: dict, B: int, fields) -> dict:
     parameter gradients ``fields`` divided by the batch size B (they are sums
     over the batch rows, one parameter serving every example)."""
     return {**correct, **{k: correct[k] / B for k in fields}}
+
+
+def swapped(correct: dict, a: str, b: str) -> dict:
+    """The answer of a mistake that exchanges two outputs: ``correct`` with the
+    fields ``a`` and ``b`` swapped (e.g. ``dx`` and ``dh_prev``, the two slices of
+    ``dz = [dh_prev, dx]``)."""
+    return {**correct, a: correct[b], b: correct[a]}
 
 
 def wrap(line: str) -> str:

@@ -15,7 +15,7 @@ from ..activations import sigmoid, tanh
 from ..affine import AffineCache, affine_backward
 from ..cell import StepCache, lstm_step_backward, lstm_step_forward
 from ..params import GATES, fuse_gates, fuse_weight, split_gates, split_weight_by_gate
-from ._judge import Exercise, Mistake, Verdict, averaged_over_batch, run
+from ._judge import Exercise, Mistake, Verdict, averaged_over_batch, run, swapped
 
 __all__ = ["CELL_FORWARD", "CELL_BACKWARD", "check_cell_forward", "check_cell_backward"]
 
@@ -227,8 +227,7 @@ def _gate_order_backward(order):
 
 def _dx_dh_prev_swapped(ctx):
     # dz = [dh_prev, dx] with the slices exchanged; the shapes differ when D ≠ H
-    right = ctx["correct"]
-    return {**right, "dx": right["dh_prev"], "dh_prev": right["dx"]}
+    return swapped(ctx["correct"], "dx", "dh_prev")
 
 
 def _mean_over_batch(ctx):

@@ -26,7 +26,7 @@ from ..family import (
 )
 from ..family.cell import peephole
 from ..params import fuse_weight
-from ._judge import Exercise, Mistake, Verdict, averaged_over_batch, run
+from ._judge import Exercise, Mistake, Verdict, averaged_over_batch, run, swapped
 
 __all__ = ["family_forward_exercise", "family_backward_exercise",
            "check_family_step_forward", "check_family_step_backward"]
@@ -260,8 +260,7 @@ def _backward_mistakes(config):
         return _grads(ctx, config, dc_next=ctx["dc_next"] + shift)
 
     def dx_dh_prev_swapped(ctx):
-        right = ctx["correct"]
-        return {**right, "dx": right["dh_prev"], "dh_prev": right["dx"]}
+        return swapped(ctx["correct"], "dx", "dh_prev")
 
     def mean_over_batch(ctx):
         fields = ("dW", "db", "dp") if peep else ("dW", "db")
