@@ -34,6 +34,7 @@ __all__ = [
     "check_type",
     "check_positive",
     "check_shapes",
+    "empty_input_sizes",
 ]
 
 #: The only dtypes accepted for real-valued inputs.
@@ -279,4 +280,17 @@ def check_shapes(
                     where = src if shape is None else f"{src} (shape {shape})"
                     msg += f"; {s} = {sizes[s]} from {where}"
                 raise ValueError(msg)
+    return sizes
+
+
+def empty_input_sizes(x: Any, spec: str, sizes: dict[str, int] | None = None) -> dict[str, int]:
+    """Known sizes for checking ``x`` against ``spec`` (its last letter D), D = 0 bound.
+
+    :func:`check_shapes` binds only sizes >= 1; a dense input of width 0 (a cell
+    without one, e.g. the first layer of a stack) binds ``D = 0`` here, before
+    the check. Other sizes are passed through.
+    """
+    sizes = dict(sizes or {})
+    if getattr(x, "ndim", None) == len(spec.split()) and x.shape[-1] == 0:
+        sizes["D"] = 0
     return sizes

@@ -332,7 +332,7 @@ def fused_lstm_forward(x, h0, c0, W, b, *, a_in=None, work=None):
         ("W", W, "4H H+D"),
         ("b", b, "4H"),
         *(("a_in", a, "T B 4H") for a in extra.values()),
-        sizes={"D": 0} if x.ndim == 3 and x.shape[2] == 0 else None,  # no dense input
+        sizes=_v.empty_input_sizes(x, "T B D"),  # D = 0: no dense input
     )
     T, B, D, H = sz["T"], sz["B"], sz["D"], sz["H"]
     dtype = x.dtype

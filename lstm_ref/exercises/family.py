@@ -24,7 +24,7 @@ from ..family import (
     family_step_forward,
     split_peepholes,
 )
-from ..family.cell import peephole
+from ..family.cell import peephole, peephole_back
 from ..params import fuse_weight
 from ._judge import Exercise, Mistake, Verdict, averaged_over_batch, run, swapped
 
@@ -272,7 +272,7 @@ def _backward_mistakes(config):
         _, _, cache = _step(ctx, config)
         da_o = ctx["dh"] * cache.tanh_c * cache.o * (1 - cache.o)  # (B, H)
         P_o = split_peepholes(ctx["p"], config)["o"]
-        back = da_o * P_o if config.peephole == "diagonal" else da_o @ P_o  # (B, H)
+        back = peephole_back(P_o, da_o, config.peephole)  # (B, H) P_oᵀ δa_o
         return _grads(ctx, config, dc_next=ctx["dc_next"] - back)
 
     def no_next_step_peephole_paths(ctx):

@@ -30,7 +30,6 @@ from .config import (
     FamilyParams,
     LSTMConfig,
     check_family_params,
-    input_sizes,
     split_peepholes,
 )
 
@@ -125,7 +124,7 @@ def family_step_forward(x, h_prev, c_prev, params: FamilyParams, config: LSTMCon
     extra = {} if a_in is None else {"a_in": a_in}
     _v.check_floats(x=x, h_prev=h_prev, c_prev=c_prev, **extra)
     sizes = _v.check_shapes(("x", x, "B D"), ("h_prev", h_prev, "B H"),
-                            ("c_prev", c_prev, "B H"), sizes=input_sizes(x, "B D"))
+                            ("c_prev", c_prev, "B H"), sizes=_v.empty_input_sizes(x, "B D"))
     check_family_params(params, config, sizes["H"], sizes["D"])
     _v.check_same_dtype(x=x, h_prev=h_prev, c_prev=c_prev, **{"params.W": params.W})
     G = len(config.gates)

@@ -120,18 +120,6 @@ def check_input_width(name: str, D) -> int:
     return int(D)
 
 
-def input_sizes(x, spec: str, sizes: dict | None = None) -> dict:
-    """Known sizes for checking ``x`` against ``spec`` (its last letter D): D = 0 bound.
-
-    The shape checker binds only sizes >= 1; a dense input of width 0 binds
-    ``D = 0`` here, before the check.
-    """
-    sizes = dict(sizes or {})
-    if getattr(x, "ndim", None) == len(spec.split()) and x.shape[-1] == 0:
-        sizes["D"] = 0
-    return sizes
-
-
 def check_family_params(params, config, H: int | None = None, D: int | None = None) -> dict:
     """Check ``params`` against ``config``; return the sizes ``{"H": .., "D": ..}``.
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import _validate as _v
 from .cell import FamilyStepCache, family_step_backward, family_step_forward
-from .config import FamilyParams, LSTMConfig, check_family_params, input_sizes
+from .config import FamilyParams, LSTMConfig, check_family_params
 
 __all__ = ["FamilySeqCache", "FamilySeqGrads", "family_forward", "family_backward"]
 
@@ -68,7 +68,7 @@ def family_forward(x, h0, c0, params: FamilyParams, config: LSTMConfig, *, a_in=
     extra = {} if a_in is None else {"a_in": a_in}
     _v.check_floats(x=x, h0=h0, c0=c0, **extra)
     sizes = _v.check_shapes(("x", x, "T B D"), ("h0", h0, "B H"), ("c0", c0, "B H"),
-                            sizes=input_sizes(x, "T B D"))
+                            sizes=_v.empty_input_sizes(x, "T B D"))
     check_family_params(params, config, sizes["H"], sizes["D"])
     if a_in is not None:
         _v.check_shapes(("a_in", a_in, f"T B {len(config.gates)}H"), sizes=sizes)
