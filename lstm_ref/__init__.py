@@ -15,10 +15,12 @@ Modules, one concept each:
   logits from every layer, loss, gradients, sampling
 * :mod:`lstm_ref.gradcheck`: finite differences, the two relative errors, ``cmp``
 
-Two subpackages are imported by name, not re-exported here:
+Three subpackages are imported by name, not re-exported here:
 
 * :mod:`lstm_ref.exercises`: the exercise auto-checkers (NumPy only)
 * :mod:`lstm_ref.verify`: the SymPy verification engine (it has its own reading order)
+* :mod:`lstm_ref.errata`: every formula of the five sources, transcribed, with the
+  engine check that decides it (the errata chapters)
 """
 
 __version__ = "0.1.0"

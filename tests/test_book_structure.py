@@ -213,3 +213,26 @@ def test_your_turn_cells_use_the_shared_not_attempted_line(nb_path):
     # not in a hand-written try/except that prints its own copy of the checkers' line
     code = "\n".join(_code_sources(nb_path))
     assert "except NotImplementedError" not in code, nb_path.name
+
+
+def source_check_boxes(nb_path):
+    """(cell index, title, text) of every "Source check" admonition of a notebook."""
+    import re
+    out = []
+    for k, c in enumerate(json.loads(nb_path.read_text())["cells"]):
+        if c["cell_type"] != "markdown":
+            continue
+        text = "".join(c["source"])
+        for m in re.finditer(r"(`{3,})\{admonition\} (Source check[^\n]*)", text):
+            end = text.find("\n" + m.group(1), m.end())
+            out.append((k, m.group(2), text[m.start():end if end >= 0 else len(text)]))
+    return out
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_source_check_links_to_its_errata_rows(nb_path):
+    # links both ways: a chapter that checks a source's formula points at that formula's
+    # row in the errata chapters (the build, -n, proves every linked label exists)
+    unlinked = [f"cell {k}: {title}" for k, title, text in source_check_boxes(nb_path)
+                if "<errata-" not in text]
+    assert not unlinked, f"{nb_path.name}: Source check boxes without an errata link: {unlinked}"

@@ -242,3 +242,16 @@ def test_sigmoid_is_one_opaque_function_printed_sigmoid():
     assert str(V.Sigmoid(a)) == "Sigmoid(a)" and str(V.Tanh(a)) == "Tanh(a)"
     assert sp.diff(V.Sigmoid(a), a) == V.Sigmoid(a) * (1 - V.Sigmoid(a))
     assert abs(float(V.Sigmoid(sp.Rational(1, 2)).evalf(30)) - 0.6224593312018546) < 1e-15
+
+
+def test_a_rejection_carries_its_counterexample_as_numbers():
+    # the errata tables print these numbers; they must be the two sides at the point
+    cell = V.symbolic_cell(H=2, D=3)
+    wrong = V.odot(cell.dh_next, cell.tanh_c)          # misses o ⊙ (1 − tanh²c)
+    with pytest.raises(V.FormulaMismatch) as info:
+        V.prove("dc", wrong, "c", cell, verbose=False)
+    cx = info.value.counterexample
+    assert cx.entry in ("[0]", "[1]") and abs(cx.hand - cx.truth) > 1e-6
+    at = dict(cx.at)
+    k = int(cx.entry[1])
+    assert abs(cx.hand - at[f"dh_next[{k}]"] * at[f"tanh_c[{k}]"]) < 1e-12

@@ -63,13 +63,14 @@ from .forward import HEADS, SymbolicCell, SymbolicSequence, symbolic_cell, symbo
 from .graph import dot, odot, ones, square
 from .identity import IdentityProof, identity
 from .numeric import DIGITS
-from .prove import TOL, FormulaMismatch, Proof, prove, sympy_grad
+from .prove import TOL, Counterexample, FormulaMismatch, Proof, prove, sympy_grad
 from .stack import SymbolicStack, symbolic_stack
 from .symbols import Sigmoid, Tanh, matrix, vector
 
 __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell",
            "symbolic_sequence", "SymbolicStack", "symbolic_stack", "dot", "odot", "ones",
            "square", "DIGITS", "TOL",
-           "FormulaMismatch", "Proof", "prove", "sympy_grad", "identity", "IdentityProof",
+           "FormulaMismatch", "Counterexample", "Proof", "prove", "sympy_grad", "identity",
+           "IdentityProof",
            "Sigmoid", "Tanh", "vector", "matrix", "Agreement", "AgreementError", "AgreementTable",
            "three_way", "bptt_double_sum"]

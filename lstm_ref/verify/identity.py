@@ -27,13 +27,14 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from .hand import as_matrix, check_identity_side
-from .prove import FormulaMismatch
+from .prove import Counterexample, FormulaMismatch
 from .report import Printed, shorten, wrap
 from .symbols import Sigmoid, Tanh
 
 __all__ = ["identity", "IdentityProof"]
 
 _EXPR_CHARS = 140      # lhs − rhs in a message: about two wrapped lines
+_SIMPLIFY_OPS = 200    # lhs − rhs is simplified for the message up to this many operations
 
 
 @dataclass(frozen=True)
@@ -64,27 +65,53 @@ class IdentityProof(Printed):
         return wrap(f"✓ identity  {self.name}")
 
 
+def _nonzero_at_a_point(e) -> bool:
+    """True if ``e`` is clearly non-zero at one seeded point (then no simplify is needed)."""
+    if e.atoms(AppliedUndef) or not e.free_symbols:
+        return False
+    rng = np.random.default_rng(12345)
+    point = {s: sp.Float(rng.uniform(0.1, 0.9), 30) for s in e.free_symbols}
+    value = sp.N(e.xreplace(point), 30)
+    return bool(value.is_number and value.is_comparable and abs(value) > 1e-20)
+
+
+def _shown(e):
+    """``e`` simplified for the message when it is small (simplify takes minutes on a big one)."""
+    return sp.simplify(e) if sp.count_ops(e) <= _SIMPLIFY_OPS else e
+
+
 def _is_zero(e) -> bool:
-    # expand settles polynomials; exp/log/σ-free rational forms need simplify
-    return sp.expand(e) == 0 or sp.simplify(e.rewrite(sp.exp)) == 0
+    # expand settles polynomials; exp/log/σ-free rational forms need simplify, which can
+    # take a minute on a large expression: a non-zero value at one point decides it first
+    if sp.expand(e) == 0:
+        return True
+    if _nonzero_at_a_point(e):
+        return False
+    return sp.simplify(e.rewrite(sp.exp)) == 0
 
 
-def _counterexample(e, seed: int) -> str:
-    """Values of the free symbols at which the entry ``e`` of lhs − rhs is non-zero."""
+def _counterexample(e, seed: int, entry: str = "[0,0]"):
+    """Values of the free symbols at which the entry ``e`` of lhs − rhs is non-zero.
+
+    Returns the message line and the :class:`.prove.Counterexample` (None if
+    no point was found).
+    """
     undefined = sorted({type(a).__name__ for a in e.atoms(AppliedUndef)})
     if undefined:       # an arbitrary function has no values to try
         return (f"no numeric counterexample: lhs − rhs applies the undefined function(s) "
-                f"{', '.join(undefined)}, which have no values")
+                f"{', '.join(undefined)}, which have no values"), None
     rng = np.random.default_rng(seed)
     symbols = sorted(e.free_symbols, key=str)
-    for _ in range(5):
+    for p in range(5):
         point = {s: sp.Float(rng.uniform(0.1, 0.9), 30) for s in symbols}
         value = sp.N(e.xreplace(point), 15)
         if value.is_number and value != 0:
             shown = ", ".join(f"{s}={float(v):.6g}" for s, v in list(point.items())[:10])
             more = f", … ({len(point) - 10} more)" if len(point) > 10 else ""
-            return f"lhs − rhs = {float(value):.6g} at {shown}{more}"
-    return "no numeric counterexample found at 5 seeded points (symbolically non-zero)"
+            found = Counterexample(entry, float(value), 0.0,
+                                   tuple((str(s), float(v)) for s, v in point.items()), p, seed)
+            return f"lhs − rhs = {float(value):.6g} at {shown}{more}", found
+    return "no numeric counterexample found at 5 seeded points (symbolically non-zero)", None
 
 
 def _mixed(e) -> str:
@@ -148,9 +175,12 @@ def identity(name: str, lhs, rhs, *, seed: int = 0, verbose: bool = True) -> Ide
         if not _is_zero(e):
             r, c = divmod(k, left.shape[1])
             mixed = _mixed(e)
-            raise FormulaMismatch.of(
+            line, found = _counterexample(e, seed, f"[{r},{c}]")
+            err = FormulaMismatch.of(
                 f"{name}: not an identity; entry [{r},{c}] of lhs − rhs is",
-                f"  {shorten(sp.sstr(sp.simplify(e)), _EXPR_CHARS)}",
-                f"  {_counterexample(e, seed)}", *([f"  {mixed}"] if mixed else []),
+                f"  {shorten(sp.sstr(_shown(e)), _EXPR_CHARS)}",
+                f"  {line}", *([f"  {mixed}"] if mixed else []),
                 keep=["not an identity;"])
+            err.counterexample = found
+            raise err
     return IdentityProof(name, len(left)).announce(verbose)

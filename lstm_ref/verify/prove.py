@@ -62,8 +62,8 @@ from .report import MESSAGE_WIDTH, Printed, shorten, verdict, wrap_lines
 from .stack import SymbolicStack
 from .symbols import Sigmoid, Tanh
 
-__all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "MODES", "TOL", "EXACT_MAX_T",
-           "EXACT_MAX_STACK_T"]
+__all__ = ["prove", "sympy_grad", "Proof", "FormulaMismatch", "Counterexample", "MODES", "TOL",
+           "EXACT_MAX_T", "EXACT_MAX_STACK_T"]
 
 MODES = ("auto", "exact", "sampled")
 TOL = 1e-40          # sampled check: max |hand − SymPy| allowed
@@ -71,6 +71,24 @@ EXACT_MAX_T = 3      # auto mode proves sequences exactly up to this many steps
 EXACT_MAX_STACK_T = 2  # … and stacks (of any number of layers) up to this many steps
 NODE_BY_NODE = "SymPy's derivative assembled node by node through the unrolled graph"
 NODE_BY_NODE_STACK = "SymPy's derivative assembled node by node through the unrolled stack"
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """The numbers behind a rejection: one entry where the two sides differ.
+
+    ``entry`` is ``"[r]"`` or ``"[r,c]"``; ``hand`` and ``truth`` are the two
+    sides there (for :func:`prove` the hand formula and SymPy's derivative, for
+    :func:`.identity.identity` lhs − rhs and 0); ``at`` maps each symbol the
+    entry uses to its value at the seeded point (``point`` of ``seed``).
+    """
+
+    entry: str
+    hand: float
+    truth: float
+    at: tuple[tuple[str, float], ...]
+    point: int = 0
+    seed: int = 0
 
 
 class FormulaMismatch(AssertionError):
@@ -85,6 +103,8 @@ class FormulaMismatch(AssertionError):
     def __init__(self, message: str, headline: str | None = None):
         super().__init__(message)
         self.headline = message.split("\n")[0] if headline is None else headline
+        #: the numbers of the counterexample, when one was found (:class:`Counterexample`)
+        self.counterexample: Counterexample | None = None
 
     @classmethod
     def of(cls, headline: str, *details: str, keep=()) -> FormulaMismatch:
@@ -390,7 +410,11 @@ def _counterexample(name, header, hand, hand_eval, ref_eval, g, domains, seed, p
                       f"    {ref_label} = {_fmt(rv[k])}",
                       f"    at {shown}{more}" if shown else "    (hand is constant)"]
             claim = "hand formula ≠ SymPy's derivative"
-            return FormulaMismatch.of(f"{name}: {claim}", *lines, keep=[claim])
+            err = FormulaMismatch.of(f"{name}: {claim}", *lines, keep=[claim])
+            err.counterexample = Counterexample(
+                idx, float(hv[k]), float(rv[k]),
+                tuple((str(s), float(vals[s])) for s in used), p, seed)
+            return err
     return None
 
 
