@@ -14,6 +14,12 @@ Modules, one concept each:
 * :mod:`lstm_ref.stack`: the stacked LSTM language model (source 001): symbols in,
   logits from every layer, loss, gradients, sampling
 * :mod:`lstm_ref.gradcheck`: finite differences, the two relative errors, ``cmp``
+* :mod:`lstm_ref.optim`: optimizers as pure updates (SGD, momentum, RMSprop, Adam) and
+  gradient clipping by global norm
+* :mod:`lstm_ref.tbptt`: truncated BPTT(k1, k2) on the plain sequence, and its gap to the
+  full gradient
+* :mod:`lstm_ref.rnn`: the vanilla tanh RNN (the contrast of the gradient-flow section)
+* :mod:`lstm_ref.flow`: how ‖∂J/∂h_t‖ and ‖∂J/∂c_t‖ change with the distance back in time
 
 Three subpackages are imported by name, not re-exported here:
 
@@ -51,6 +57,7 @@ from .family import (
     init_family_params,
     split_peepholes,
 )
+from .flow import FLOW_KINDS, FlowResult, gradient_flow, lstm_flow, rnn_flow
 from .fused import (
     FusedCache,
     FusedWorkspace,
@@ -67,6 +74,19 @@ from .gradcheck import (
     numerical_gradient,
 )
 from .losses import mean_squared_error, sigmoid_binary_cross_entropy, softmax_cross_entropy
+from .optim import (
+    AdamState,
+    MomentumState,
+    RMSpropState,
+    adam_init,
+    adam_step,
+    clip_by_global_norm,
+    momentum_init,
+    momentum_step,
+    rmsprop_init,
+    rmsprop_step,
+    sgd_step,
+)
 from .params import (
     GATES,
     Gates,
@@ -78,6 +98,18 @@ from .params import (
     split_gates,
     split_weight,
     split_weight_by_gate,
+)
+from .rnn import (
+    RNNParams,
+    RNNSeqCache,
+    RNNSeqGrads,
+    RNNStepCache,
+    RNNStepGrads,
+    init_rnn_params,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
 )
 from .sequence import SeqCache, SeqGrads, lstm_backward, lstm_forward
 from .split import (
@@ -105,6 +137,7 @@ from .stack import (
     stack_forward,
     stack_loss,
 )
+from .tbptt import TBPTTWindow, tbptt_windows, truncated_backward, truncation_gap
 
 __all__ = [
     # activations
@@ -188,6 +221,38 @@ __all__ = [
     "fused_workspace",
     "fused_lstm_forward",
     "fused_lstm_backward",
+    # training: optimizers (pure updates) and truncated BPTT
+    "sgd_step",
+    "MomentumState",
+    "momentum_init",
+    "momentum_step",
+    "RMSpropState",
+    "rmsprop_init",
+    "rmsprop_step",
+    "AdamState",
+    "adam_init",
+    "adam_step",
+    "clip_by_global_norm",
+    "TBPTTWindow",
+    "tbptt_windows",
+    "truncated_backward",
+    "truncation_gap",
+    # the vanilla RNN and gradient flow
+    "RNNParams",
+    "init_rnn_params",
+    "RNNStepCache",
+    "RNNStepGrads",
+    "rnn_step_forward",
+    "rnn_step_backward",
+    "RNNSeqCache",
+    "RNNSeqGrads",
+    "rnn_forward",
+    "rnn_backward",
+    "FLOW_KINDS",
+    "FlowResult",
+    "rnn_flow",
+    "lstm_flow",
+    "gradient_flow",
     # checking
     "numerical_gradient",
     "norm_rel_error",

@@ -20,6 +20,9 @@ from functools import partial
 import numpy as np
 import pytest
 from test_exercises_family import expected_mistakes, reader_family_backward, reader_family_forward
+from test_exercises_optim import FIELDS as OPTIM_FIELDS
+from test_exercises_optim import LSTM_REF_READERS as OPTIM_LSTM_REF_READERS
+from test_exercises_optim import READERS as OPTIM_READERS
 from test_exercises_split import FIELDS as SPLIT_FIELDS
 from test_exercises_split import LSTM_REF_READERS as SPLIT_LSTM_REF_READERS
 from test_exercises_split import READERS as SPLIT_READERS
@@ -39,6 +42,7 @@ FIELDS = {
     "family_step_forward": ("h", "c"),
     "family_step_backward": ("dx", "dh_prev", "dc_prev", "dW", "db", "dp"),
     **SPLIT_FIELDS,  # source 003's layout: readers in test_exercises_split.py
+    **OPTIM_FIELDS,  # the optimizers: readers in test_exercises_optim.py
 }
 FAMILY_FULL = lstm_ref.LSTMConfig(peephole="full")  # the family checkers' registered config
 
@@ -166,6 +170,7 @@ READERS = {  # READERS[exercise][mistake], None for the correct answer
     "family_step_backward": {bug: partial(reader_family_backward, bug=bug) for bug in
                              [None] + expected_mistakes("backward", FAMILY_FULL)},
     **SPLIT_READERS,
+    **OPTIM_READERS,
 }
 
 CASES = [(ex, name) for ex in E.MISTAKES for name in E.MISTAKES[ex]]
@@ -250,6 +255,7 @@ LSTM_REF_READERS = {
     "family_step_forward": lambda *a: lstm_ref.family_step_forward(*a),  # the cache is ignored
     "family_step_backward": lambda *a: lstm_ref.family_step_backward(*a),
     **SPLIT_LSTM_REF_READERS,
+    **OPTIM_LSTM_REF_READERS,
 }
 
 
@@ -341,7 +347,7 @@ def test_reader_cannot_change_the_checkers_inputs():
 TRANSPOSABLE = {"softmax_ce_grad": "dv", "mse_grad": "dy_hat", "dW_v": "dW_v",
                 "cell_forward": "h", "cell_backward": "dW", "sequence_backward": "dW",
                 "family_step_forward": "h", "family_step_backward": "dp",
-                "fused_to_split": "W", "split_step_backward": "dW"}
+                "fused_to_split": "W", "split_step_backward": "dW", "adam_step": "theta"}
 
 
 def _changed(exercise, field, change):
@@ -430,7 +436,8 @@ SKELETON_NAMES = {"softmax_ce_grad": "my_softmax_ce_grad", "mse_grad": "my_mse_g
                   "dW_v": "my_dW_v", "cell_forward": "my_step_forward",
                   "cell_backward": "my_step_backward", "sequence_backward": "my_bptt",
                   "family_step_forward": "my_forward", "family_step_backward": "my_backward",
-                  "fused_to_split": "my_fused_to_split", "split_step_backward": "my_backward"}
+                  "fused_to_split": "my_fused_to_split", "split_step_backward": "my_backward",
+                  "adam_step": "my_adam_step"}
 
 
 def _skeleton(exercise, name=None):

@@ -370,7 +370,7 @@ def _upd(cid, line, gate, src):
             rf"W_{gate} \leftarrow W_{gate} - \alpha\,{_d('J', 'W_' + gate)},\quad \alpha > 0",
             _descent("W", gate, f"W_{gate}")),
         damage="`+ =` split; the sign of α is never stated",
-        chapters=("cell_backward",))
+        chapters=("cell_backward", "training"))
 
 
 CLAIMS = (
@@ -880,7 +880,7 @@ CLAIMS = (
               r"W_v \leftarrow W_v - \alpha\,\frac{\partial J}{\partial W_v},\quad \alpha > 0",
               _descent("W_v", None, "W_v")),
           damage="`+ =` split; the sign of α is never stated",
-          chapters=("cell_backward",)),
+          chapters=("cell_backward", "training")),
     Claim("000-UPD-59", "update display (biases)",
           r"\begin{aligned} &\text{(not given: sums and updates} \\"
           "\n"

@@ -32,7 +32,8 @@ Pure NumPy (no SymPy); import it as ``from lstm_ref import exercises``.
 Modules: ``_judge`` (the judging), ``losses`` (output layer), ``cell`` (one
 step), ``sequence`` (BPTT), ``family`` (one step of any cell of the LSTM family;
 its checkers take ``config=``, and ``EXERCISES`` holds them for full peepholes),
-``split`` (source 003's layout: the conversion and its step backward).
+``split`` (source 003's layout: the conversion and its step backward), ``optim``
+(one Adam step).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from .family import (
     family_forward_exercise,
 )
 from .losses import DW_V, MSE, SOFTMAX_CE, check_dW_v, check_mse_grad, check_softmax_ce_grad
+from .optim import ADAM_STEP, check_adam_step
 from .sequence import SEQUENCE_BACKWARD, check_sequence_backward
 from .split import (
     FUSED_TO_SPLIT,
@@ -61,7 +63,7 @@ from .split import (
 __all__ = ["Mistake", "Verdict", "ExerciseFailed", "check_softmax_ce_grad", "check_mse_grad",
            "check_dW_v", "check_cell_forward", "check_cell_backward", "check_sequence_backward",
            "check_family_step_forward", "check_family_step_backward",
-           "check_fused_to_split", "check_split_step_backward",
+           "check_fused_to_split", "check_split_step_backward", "check_adam_step",
            "check_exercise", "check_answer", "your_turn", "ANSWERS", "EXERCISES", "MISTAKES",
            "wrap"]
 
@@ -80,6 +82,7 @@ EXERCISES = {
     "family_step_backward": partial(check_family_step_backward, config=_FAMILY_DEFAULT),
     "fused_to_split": check_fused_to_split,
     "split_step_backward": check_split_step_backward,
+    "adam_step": check_adam_step,
 }
 
 _SPECS = {"softmax_ce_grad": SOFTMAX_CE, "mse_grad": MSE, "dW_v": DW_V,
@@ -87,7 +90,8 @@ _SPECS = {"softmax_ce_grad": SOFTMAX_CE, "mse_grad": MSE, "dW_v": DW_V,
           "sequence_backward": SEQUENCE_BACKWARD,
           "family_step_forward": family_forward_exercise(_FAMILY_DEFAULT),
           "family_step_backward": family_backward_exercise(_FAMILY_DEFAULT),
-          "fused_to_split": FUSED_TO_SPLIT, "split_step_backward": SPLIT_STEP_BACKWARD}
+          "fused_to_split": FUSED_TO_SPLIT, "split_step_backward": SPLIT_STEP_BACKWARD,
+          "adam_step": ADAM_STEP}
 
 #: ``MISTAKES[exercise][name]`` is the message of a named mistake, for every exercise.
 MISTAKES = {ex: {m.name: m.message for m in spec.mistakes} for ex, spec in _SPECS.items()}

@@ -1086,7 +1086,8 @@ CLAIMS += (
           (Reading("as written", "", numeric(_g_is_dE_dWi)),),
           damage=r"$t$ counts updates here, not time steps; $g_t$ is not the candidate",
           note=r"Checked on lstm_ref's full-peephole model: $g$ has $W_i$'s shape and is "
-               r"$\partial E/\partial W_i$ of the whole loss."),
+               r"$\partial E/\partial W_i$ of the whole loss.",
+          chapters=("training",)),
 
     Claim("004-3.2-50", "RMSprop display (L205), line 2",
           r"E[g^2]_t = \gamma E[g^2]_{t-1} + (1-\gamma)g_t^2",
@@ -1095,13 +1096,15 @@ CLAIMS += (
           damage=r"$E[\cdot]$ is a running mean, not the loss $E$; $g_t^2$ is element-wise",
           note=r"Checked as the exponentially weighted mean it names: from $E[g^2]_0 = 0$, "
                r"$E[g^2]_3 = (1-\gamma)\sum_k\gamma^{3-k}g_k^2$. The start value is not given "
-               r"(004-3.2-51a)."),
+               r"(004-3.2-51a).",
+          chapters=("training",)),
 
     Claim("004-3.2-51", "RMSprop display (L205), line 3",
           r"W_i = W_i - \frac{\alpha}{\sqrt{E[g^2]_t + \epsilon}}\, g_t",
           (Reading("as written", "", _descends(("W_i",), "W_i alone, as written")),),
           note=r"$\epsilon$ sits inside the root here; libraries also use $\sqrt{E[g^2]_t} + "
-               r"\epsilon$, a convention."),
+               r"\epsilon$, a convention.",
+          chapters=("training",)),
 
     Claim("004-3.2-51a", "RMSprop display (L205): what it leaves out",
           r"""\begin{aligned}
@@ -1118,7 +1121,8 @@ G^\theta_k,\\
 \end{aligned}""",
               _descends(("W", "b", "p", "V"), "every parameter")),
           note=r"Each parameter needs its own accumulator $S^\theta$; as written only $W_i$ "
-               r"is ever trained."),
+               r"is ever trained.",
+          chapters=("training",)),
 
     Claim("004-3.2-52", "prose after RMSprop (L207), formalised",
           r"""\begin{aligned}
@@ -1146,7 +1150,7 @@ G^\theta_k,\\
 \end{aligned}""", numeric(_sweep_is_gradient)),
           note=r"Over long spans the terms can explode or vanish; the full sum is still the "
                r"gradient, and truncation trades it for a biased estimate.",
-          chapters=("bptt",)),
+          chapters=("bptt", "training")),
 
     Claim("004-3.2-54", "truncated-BPTT paragraph (L209), with [4]",
           r"""\begin{aligned}
@@ -1161,5 +1165,6 @@ G^\theta_k,\\
 s &= k_1, 2k_1, \dots \quad (k_2 \ge k_1)
 \end{aligned}""", numeric(_tbptt_check)),
           note=r"Each block's sweep starts from $\delta h = \delta c = 0$ at step $s$; with "
-               r"$k_2 < T$ the result is a biased approximation of $\partial E/\partial W$."),
+               r"$k_2 < T$ the result is a biased approximation of $\partial E/\partial W$.",
+          chapters=("training",)),
 )
