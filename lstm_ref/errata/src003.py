@@ -38,7 +38,7 @@ from lstm_ref.verify import Sigmoid, Tanh, odot, square
 from lstm_ref.verify.hand import hand_matrix
 from lstm_ref.verify.numeric import atom_values, evaluator
 
-from .checks import all_of, counterexample_text, equals, numeric, proves
+from .checks import all_of, counterexample_text, equals, numeric, proves, written_out
 from .claim import Claim, Correction, Model, Outcome, Reading
 
 __all__ = ["SOURCE", "TITLE", "SECTIONS", "MODELS", "CLAIMS"]
@@ -70,25 +70,13 @@ def _permutation(order: list) -> sp.Matrix:
     return sp.Matrix(len(order), len(order), lambda r, c: int(order[r] == c))
 
 
-def _written_out(expr, graph):
-    """``expr`` with every atom replaced by its definition (σ(W_f z + b_f) for f …)."""
-    defs = dict(graph.atom_defs)
-    for _ in range(64):
-        new = expr.xreplace(defs)
-        if new == expr:
-            return new
-        expr = new
-    raise RuntimeError("atom definitions do not terminate")
-
-
 def _split_model(H: int, D: int) -> SimpleNamespace:
     """The core cell in its leaves with b = 0 (``course``) and 003's blocks of Θ."""
     cell = verify.symbolic_cell(H=H, D=D)
-    graph = cell.build()[0]
     no_bias = {s: 0 for s in cell.b}
 
     def course(m):
-        return _written_out(m, graph).xreplace(no_bias)
+        return written_out(m, cell).xreplace(no_bias)
 
     Theta = cell.W.extract(_rows(H), _cols(H, D))
     W, U = Theta[:, :D], Theta[:, D:]
