@@ -130,6 +130,11 @@ def family_step_forward(x, h_prev, c_prev, params: FamilyParams, config: LSTMCon
     G = len(config.gates)
     if a_in is not None:
         _v.check_shapes(("a_in", a_in, f"B {G}H"), sizes=sizes)
+    return _step_forward(x, h_prev, c_prev, params, config, a_in)
+
+
+def _step_forward(x, h_prev, c_prev, params: FamilyParams, config: LSTMConfig, a_in):
+    """:func:`family_step_forward` on arguments already checked (the loops check once)."""
     W, b, p = params
     H = h_prev.shape[1]
     z = np.concatenate([h_prev, x], axis=1)  # (B, H+D), h first as in the core
@@ -203,6 +208,12 @@ def family_step_backward(dh, dc_next, cache: FamilyStepCache) -> FamilyStepGrads
     _v.check_same_dtype(cache=z, dh=dh, dc_next=dc_next)
     _v.check_shapes(("dh", dh, "B H"), ("dc_next", dc_next, "B H"),
                     sizes={"B": i.shape[0], "H": i.shape[1]})
+    return _step_backward(dh, dc_next, cache)
+
+
+def _step_backward(dh, dc_next, cache: FamilyStepCache) -> FamilyStepGrads:
+    """:func:`family_step_backward` on arguments already checked (the loops check once)."""
+    config, z, f, i, o, g, c_prev, c, tanh_c, params = cache
     H = i.shape[1]
     kind = config.peephole
     P = split_peepholes(params.p, config) if kind != "none" else {}

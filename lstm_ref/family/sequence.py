@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as _v
-from .cell import FamilyStepCache, family_step_backward, family_step_forward
+from .cell import FamilyStepCache, _step_backward, _step_forward
 from .config import FamilyParams, LSTMConfig, check_family_params
 
 __all__ = ["FamilySeqCache", "FamilySeqGrads", "family_forward", "family_backward"]
@@ -70,14 +70,15 @@ def family_forward(x, h0, c0, params: FamilyParams, config: LSTMConfig, *, a_in=
     sizes = _v.check_shapes(("x", x, "T B D"), ("h0", h0, "B H"), ("c0", c0, "B H"),
                             sizes=_v.empty_input_sizes(x, "T B D"))
     check_family_params(params, config, sizes["H"], sizes["D"])
+    _v.check_same_dtype(x=x, h0=h0, c0=c0, **extra, **{"params.W": params.W})
     if a_in is not None:
         _v.check_shapes(("a_in", a_in, f"T B {len(config.gates)}H"), sizes=sizes)
+    # Checked once here, so every step runs unchecked (the same step, family_step_forward).
     h_t, c_t = h0, c0
     hs, cs, caches = [], [], []
     for t, x_t in enumerate(x):  # code index t is step t+1
         a_t = None if a_in is None else a_in[t]  # (B, G*H)
-        h_t, c_t, step_cache = family_step_forward(x_t, h_t, c_t, params, config,
-                                                   a_in=a_t)
+        h_t, c_t, step_cache = _step_forward(x_t, h_t, c_t, params, config, a_t)
         hs.append(h_t)
         cs.append(c_t)
         caches.append(step_cache)
@@ -137,7 +138,7 @@ def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
     dh_next = np.zeros((B, H), dh.dtype) if dh_T is None else dh_T  # (B, H)
     dc_next = np.zeros((B, H), dh.dtype) if dc_T is None else dc_T  # (B, H)
     for t in reversed(range(T)):  # code index t is step t+1
-        step = family_step_backward(dh[t] + dh_next, dc_next, cache.steps[t])
+        step = _step_backward(dh[t] + dh_next, dc_next, cache.steps[t])
         dx[t] = step.dx
         da[t] = step.da  # = dJ/da_in[t]: a_in[t] enters a_t with weight 1
         dW += step.dW  # one W, b, p serve every step: sum the contributions
