@@ -27,6 +27,8 @@ Three subpackages are imported by name, not re-exported here:
 * :mod:`lstm_ref.verify`: the SymPy verification engine (it has its own reading order)
 * :mod:`lstm_ref.errata`: every formula of the five sources, transcribed, with the
   engine check that decides it (the errata chapters)
+* :mod:`lstm_ref.experiments`: training runs a reader can repeat and resume from the
+  command line (the adding problem, the character-level language model)
 """
 
 __version__ = "0.1.0"
@@ -134,6 +136,7 @@ from .stack import (
     init_stack_params,
     sample_stack,
     stack_backward,
+    stack_final_state,
     stack_forward,
     stack_loss,
 )
@@ -202,6 +205,7 @@ __all__ = [
     "stack_backward",
     "stack_loss",
     "sample_stack",
+    "stack_final_state",
     # split weights (source 003)
     "SPLIT_GATES",
     "SplitParams",

@@ -19,6 +19,9 @@ from functools import partial
 
 import numpy as np
 import pytest
+from test_exercises_experiments import FIELDS as EXPERIMENTS_FIELDS
+from test_exercises_experiments import LSTM_REF_READERS as EXPERIMENTS_LSTM_REF_READERS
+from test_exercises_experiments import READERS as EXPERIMENTS_READERS
 from test_exercises_family import expected_mistakes, reader_family_backward, reader_family_forward
 from test_exercises_optim import FIELDS as OPTIM_FIELDS
 from test_exercises_optim import LSTM_REF_READERS as OPTIM_LSTM_REF_READERS
@@ -43,6 +46,7 @@ FIELDS = {
     "family_step_backward": ("dx", "dh_prev", "dc_prev", "dW", "db", "dp"),
     **SPLIT_FIELDS,  # source 003's layout: readers in test_exercises_split.py
     **OPTIM_FIELDS,  # the optimizers: readers in test_exercises_optim.py
+    **EXPERIMENTS_FIELDS,  # the experiment chapters: readers in test_exercises_experiments.py
 }
 FAMILY_FULL = lstm_ref.LSTMConfig(peephole="full")  # the family checkers' registered config
 
@@ -171,6 +175,7 @@ READERS = {  # READERS[exercise][mistake], None for the correct answer
                              [None] + expected_mistakes("backward", FAMILY_FULL)},
     **SPLIT_READERS,
     **OPTIM_READERS,
+    **EXPERIMENTS_READERS,
 }
 
 CASES = [(ex, name) for ex in E.MISTAKES for name in E.MISTAKES[ex]]
@@ -256,6 +261,7 @@ LSTM_REF_READERS = {
     "family_step_backward": lambda *a: lstm_ref.family_step_backward(*a),
     **SPLIT_LSTM_REF_READERS,
     **OPTIM_LSTM_REF_READERS,
+    **EXPERIMENTS_LSTM_REF_READERS,
 }
 
 
@@ -347,7 +353,11 @@ def test_reader_cannot_change_the_checkers_inputs():
 TRANSPOSABLE = {"softmax_ce_grad": "dv", "mse_grad": "dy_hat", "dW_v": "dW_v",
                 "cell_forward": "h", "cell_backward": "dW", "sequence_backward": "dW",
                 "family_step_forward": "h", "family_step_backward": "dp",
-                "fused_to_split": "W", "split_step_backward": "dW", "adam_step": "theta"}
+                "fused_to_split": "W", "split_step_backward": "dW", "adam_step": "theta",
+                "half_life": "k", "temperature": "p"}
+#: Exercises whose output is one vector: a transposed vector is the vector itself, so only
+#: a wrong shape and an unknown answer can be planted (the test below checks it is 1-D).
+ONE_D = {"adding_target": "y"}
 
 
 def _changed(exercise, field, change):
@@ -360,10 +370,15 @@ def _changed(exercise, field, change):
 
 @pytest.mark.parametrize("exercise", list(E.EXERCISES))
 def test_transposed_shape_and_unknown(exercise):
-    field = TRANSPOSABLE[exercise]
-    v = E.EXERCISES[exercise](_changed(exercise, field, np.transpose), expect="transposed")
-    assert v.diagnosis == "transposed" and f"{field} is transposed" in v.message
-    assert ("gradient layout" in v.message) == field.startswith("d")
+    assert (exercise in TRANSPOSABLE) != (exercise in ONE_D), exercise
+    field = TRANSPOSABLE.get(exercise) or ONE_D[exercise]
+    if exercise in ONE_D:
+        out = _as_dict(exercise, READERS[exercise][None](*_checker_args(exercise)))
+        assert np.ndim(out[field]) == 1, (exercise, np.shape(out[field]))
+    else:
+        v = E.EXERCISES[exercise](_changed(exercise, field, np.transpose), expect="transposed")
+        assert v.diagnosis == "transposed" and f"{field} is transposed" in v.message
+        assert ("gradient layout" in v.message) == field.startswith("d")
     v = E.EXERCISES[exercise](_changed(exercise, field, lambda a: a[..., :-1]), expect="shape")
     assert v.diagnosis == "shape" and f"{field} has the wrong shape" in v.message
     v = E.EXERCISES[exercise](_changed(exercise, field, lambda a: a + 1.0), expect="unknown")
@@ -437,7 +452,8 @@ SKELETON_NAMES = {"softmax_ce_grad": "my_softmax_ce_grad", "mse_grad": "my_mse_g
                   "cell_backward": "my_step_backward", "sequence_backward": "my_bptt",
                   "family_step_forward": "my_forward", "family_step_backward": "my_backward",
                   "fused_to_split": "my_fused_to_split", "split_step_backward": "my_backward",
-                  "adam_step": "my_adam_step"}
+                  "adam_step": "my_adam_step", "adding_target": "my_target",
+                  "half_life": "my_half_life", "temperature": "my_temperature_probs"}
 
 
 def _skeleton(exercise, name=None):
@@ -583,8 +599,9 @@ def test_every_message_fits_in_88_columns(exercise, capsys):
     fns["skeleton"] = _skeleton(exercise)
     fns["none"] = lambda *a: None
     fns["unknown"] = _changed(exercise, fields[-1], lambda a: a + 1.0)
-    fns["transposed"] = _changed(exercise, TRANSPOSABLE[exercise], np.transpose)
-    fns["shape"] = _changed(exercise, TRANSPOSABLE[exercise], lambda a: a[..., :-1])
+    field = TRANSPOSABLE.get(exercise) or ONE_D[exercise]
+    fns["transposed"] = _changed(exercise, field, np.transpose)
+    fns["shape"] = _changed(exercise, field, lambda a: a[..., :-1])
     for seed in SEEDS:
         for name, fn in fns.items():
             try:
@@ -639,7 +656,8 @@ def test_importing_lstm_ref_does_not_import_exercises():
 # ----------------------------------------------------------------- question exercises
 
 _SIZES = {"ex-bptt-many-to-one": {"T": 7}, "ex-bptt-theta": {"H": 2, "D": 3},
-          "ex-perf-flops": {"B": 32, "D": 128, "H": 128}, "ex-family-count": {"D": 3, "H": 2}}
+          "ex-perf-flops": {"B": 32, "D": 128, "H": 128}, "ex-family-count": {"D": 3, "H": 2},
+          "ex-charlm-lag": {"k": 50}, "ex-charlm-unseen": {"n": 89, "u": 10, "K": 112}}
 
 
 @pytest.mark.parametrize("label", list(E.ANSWERS))

@@ -33,7 +33,8 @@ Modules: ``_judge`` (the judging), ``losses`` (output layer), ``cell`` (one
 step), ``sequence`` (BPTT), ``family`` (one step of any cell of the LSTM family;
 its checkers take ``config=``, and ``EXERCISES`` holds them for full peepholes),
 ``split`` (source 003's layout: the conversion and its step backward), ``optim``
-(one Adam step).
+(one Adam step), ``experiments`` (the adding problem's target, a forget gate's
+half-life, sampling with a temperature).
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ from ..family import LSTMConfig
 from ._judge import ExerciseFailed, Mistake, Verdict, wrap
 from .answers import ANSWERS, check_answer, your_turn
 from .cell import CELL_BACKWARD, CELL_FORWARD, check_cell_backward, check_cell_forward
+from .experiments import (
+    ADDING_TARGET,
+    HALF_LIFE,
+    TEMPERATURE,
+    check_adding_target,
+    check_half_life,
+    check_temperature,
+)
 from .family import (
     check_family_step_backward,
     check_family_step_forward,
@@ -64,6 +73,7 @@ __all__ = ["Mistake", "Verdict", "ExerciseFailed", "check_softmax_ce_grad", "che
            "check_dW_v", "check_cell_forward", "check_cell_backward", "check_sequence_backward",
            "check_family_step_forward", "check_family_step_backward",
            "check_fused_to_split", "check_split_step_backward", "check_adam_step",
+           "check_adding_target", "check_half_life", "check_temperature",
            "check_exercise", "check_answer", "your_turn", "ANSWERS", "EXERCISES", "MISTAKES",
            "wrap"]
 
@@ -83,6 +93,9 @@ EXERCISES = {
     "fused_to_split": check_fused_to_split,
     "split_step_backward": check_split_step_backward,
     "adam_step": check_adam_step,
+    "adding_target": check_adding_target,
+    "half_life": check_half_life,
+    "temperature": check_temperature,
 }
 
 _SPECS = {"softmax_ce_grad": SOFTMAX_CE, "mse_grad": MSE, "dW_v": DW_V,
@@ -91,7 +104,8 @@ _SPECS = {"softmax_ce_grad": SOFTMAX_CE, "mse_grad": MSE, "dW_v": DW_V,
           "family_step_forward": family_forward_exercise(_FAMILY_DEFAULT),
           "family_step_backward": family_backward_exercise(_FAMILY_DEFAULT),
           "fused_to_split": FUSED_TO_SPLIT, "split_step_backward": SPLIT_STEP_BACKWARD,
-          "adam_step": ADAM_STEP}
+          "adam_step": ADAM_STEP, "adding_target": ADDING_TARGET, "half_life": HALF_LIFE,
+          "temperature": TEMPERATURE}
 
 #: ``MISTAKES[exercise][name]`` is the message of a named mistake, for every exercise.
 MISTAKES = {ex: {m.name: m.message for m in spec.mistakes} for ex, spec in _SPECS.items()}

@@ -57,6 +57,19 @@ ANSWERS = {
     # above's if n < N, the next step's if t < T: (N−1)(T−1), (N−1) + (T−1), and δh^N_T
     "ex-stack-count": (("n_three", "n_two", "n_one"), (),
                        lambda: {"n_three": 8, "n_two": 6, "n_one": 1}),
+    # X1, X2 ~ U(-1, 1) independent: the best constant is E[y] = 1/2, its mean squared error
+    # Var((X1 + X2)/4) = (2/3)/16; wrong when |X1 + X2| >= 0.16, and S = X1 + X2 has the
+    # triangular density (2 − |s|)/4 on [-2, 2]: P(|S| < a) = a − a²/4
+    "ex-adding-const": (("mse", "p_wrong"), (),
+                        lambda: {"mse": 1 / 24, "p_wrong": 1 - (0.16 - 0.16**2 / 4)}),
+    # BPTT(k, k): the prediction at window step t is trained on the inputs x_1 … x_t of its
+    # window, lags 0 … t − 1; the longest lag is k − 1, the mean of the longest over t (k − 1)/2
+    "ex-charlm-lag": (("max_lag", "avg_lag"), ("k",),
+                      lambda k: {"max_lag": k - 1, "avg_lag": (k - 1) / 2}),
+    # add-one bigram after a character seen n times (as the first of a pair) and followed by
+    # u distinct characters: the K − u unseen continuations get 1/(n + K) each
+    "ex-charlm-unseen": (("unseen_mass",), ("n", "u", "K"),
+                         lambda n, u, K: {"unseen_mass": (K - u) / (n + K)}),
 }
 
 

@@ -30,7 +30,7 @@ from ..losses import softmax_cross_entropy
 from .params import StackLayer, StackParams, check_stack_params, check_symbols
 
 __all__ = ["PATHS", "StackCache", "StackGrads", "stack_forward", "stack_backward",
-           "stack_loss"]
+           "stack_loss", "stack_final_state"]
 
 #: The values of ``path``: the fused path runs only the core cell ``LSTMConfig()``.
 PATHS = ("auto", "plain", "fused")
@@ -171,6 +171,39 @@ def stack_forward(symbols, params: StackParams, config: LSTMConfig, *, h0=None, 
     cache = StackCache(config=config, params=params, symbols=symbols, h=tuple(hs),
                        layers=tuple(caches), work=tuple(works), path=path)
     return logits, cache
+
+
+def stack_final_state(cache: StackCache) -> tuple[tuple, tuple]:
+    r"""The state every layer ends in, :math:`(h^n_T, c^n_T)`: where the next window starts.
+
+    Equations
+    ---------
+    .. math::
+
+        h^n_T = \texttt{cache.h[n][-1]}, \qquad
+        c^n_T = \text{the cell state of layer } n \text{ after step } T
+
+    Passing them as ``h0``, ``c0`` of the next :func:`stack_forward` continues the
+    sequence exactly as if both windows had been one (truncated BPTT carries the
+    state this way; the gradient does not follow it).
+
+    Parameters
+    ----------
+    cache : StackCache
+        From :func:`stack_forward`, either path.
+
+    Returns
+    -------
+    h_T, c_T : tuple of N ndarrays (B, H_n)
+        Copies (the fused path's arrays live in its workspace).
+    """
+    _v.check_type("cache", cache, StackCache)
+    if cache.path == "plain":  # FamilySeqCache: step T's cache holds c_T
+        c_T = tuple(layer.steps[-1].c.copy() for layer in cache.layers)
+    else:  # FusedCache: c_all holds c_0 .. c_T
+        c_T = tuple(layer.c_all[-1].copy() for layer in cache.layers)
+    h_T = tuple(h[-1].copy() for h in cache.h)
+    return h_T, c_T
 
 
 def stack_backward(dlogits, cache: StackCache) -> StackGrads:

@@ -1,0 +1,451 @@
+r"""The adding problem: experiment 4 of Hochreiter & Schmidhuber (1997), section 5.4.
+
+The task, as the paper defines it. Every element of a sequence is a pair: a
+value drawn uniformly from [-1, 1] and a marker in {-1, 0, 1}. The length L is
+an integer drawn between T and T + T/10. One of the first ten pairs is marked
+1 (its value is X_1); one of the first T/2 - 1 pairs still unmarked is marked 1
+(its value is X_2). The first and the last pair carry the marker -1 unless
+marked, and X_1 is set to 0 when the very first pair is the one marked (the paper
+says this of X_1 only; a second mark on the first pair keeps its value). At the
+end of the sequence, and only there, the target is
+
+.. math::
+
+    y = 0.5 + \frac{X_1 + X_2}{4} \in [0, 1].
+
+The paper's success criteria, which this module applies unchanged:
+
+* a sequence is processed correctly when :math:`|\hat y - y| < 0.04`;
+* training stops when the mean training error over the most recent 2,000
+  training sequences is below 0.01 and all 2,000 were processed correctly;
+* the trained net is then scored on 2,560 test sequences.
+
+The network: the recurrent layer (the 1997 LSTM, the modern LSTM or a vanilla
+RNN), and one sigmoid output unit that sees only the last hidden state,
+:math:`\hat y = \sigma(w^\top h_L + b)`. The loss of a batch is
+:math:`J = \frac{1}{2B}\sum_b (\hat y_b - y_b)^2`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import _validate as _v
+from ..activations import sigmoid
+from ..affine import affine_backward, affine_forward
+from ..family import FamilyParams, LSTMConfig, family_backward, family_forward, init_family_params
+from ..losses import mean_squared_error
+from ..optim import adam_init, adam_step, clip_by_global_norm, sgd_step
+from ..rnn import init_rnn_params, rnn_backward, rnn_forward
+from ._runs import Bookkeeper, progress_bar
+from .checkpoint import restore_rng, rng_state
+
+__all__ = ["PAPER", "MODELS", "CORRECT_BELOW", "STOP_MEAN_ERROR", "STOP_WINDOW", "TEST_SIZE",
+           "AddingSpec", "AddingResult", "PaperFigure", "adding_batch", "adding_test_set",
+           "default_spec", "init_adding_params", "stopping_criterion", "net_forward",
+           "net_backward", "train_adding",
+           "test_errors"]
+
+CORRECT_BELOW = 0.04  #: a sequence is correct when its absolute error is below 0.04
+STOP_MEAN_ERROR = 0.01  #: stop when the mean training error (last 2,000) is below this ...
+STOP_WINDOW = 2000  #: ... and the last 2,000 training sequences were all correct
+TEST_SIZE = 2560  #: the size of the paper's test set
+
+
+class PaperFigure(NamedTuple):
+    """One row of the paper's results for the adding problem."""
+
+    sequences: int  #: training sequences until the stopping criterion held
+    test_wrong: int  #: test sequences with an absolute error of 0.04 or more, of 2,560
+
+
+#: Hochreiter & Schmidhuber (1997), section 5.4, the results of experiment 4, by T.
+PAPER = {100: PaperFigure(74_000, 1), 500: PaperFigure(209_000, 0)}
+
+#: The recurrent layers this module trains.
+MODELS = ("lstm1997", "lstm", "rnn")
+
+
+@dataclass(frozen=True)
+class AddingSpec:
+    """Everything that decides a run: the model, the task, the optimizer, the seed."""
+
+    model: str  #: "lstm1997", "lstm" or "rnn"
+    T: int  #: minimal sequence length; lengths are drawn from T .. T + T//10
+    seed: int  #: seeds the initial weights and the training sequences
+    H: int = 4  #: memory cells (the paper: 2 blocks of 2 cells)
+    batch: int = 1  #: sequences per update (1: online, as in the paper)
+    optimizer: str = "sgd"  #: "sgd" or "adam"
+    lr: float = 0.5
+    clip: float | None = None  #: global-norm clipping threshold, None for none
+    scale: float = 0.1  #: initial weights uniform in [-scale, scale]
+    input_bias: tuple = (-3.0, -6.0)  #: initial input-gate bias, one value per block of cells
+    forget_bias: float = 1.0  #: initial forget-gate bias (the modern LSTM only)
+    max_sequences: int = 1_000_000  #: the budget: stop unsolved after this many
+    #: halve lr when this fraction of the last 2,000 sequences (all seen since the last
+    #: halving) is correct, then again each time the fraction wrong halves
+    #: (None: a constant lr, as the paper's)
+    halve_at: float | None = None
+
+    def __post_init__(self):
+        _v.check_option("model", self.model, MODELS)
+        _v.check_option("optimizer", self.optimizer, ("sgd", "adam"))
+        for name in ("T", "H", "batch", "max_sequences"):
+            _v.check_positive(name, getattr(self, name), integer=True)
+        _check_T(self.T)
+        _v.check_positive("lr", self.lr)
+        _v.check_positive("scale", self.scale)
+        if self.clip is not None:
+            _v.check_positive("clip", self.clip)
+        if self.halve_at is not None and not 0 < self.halve_at <= 1:
+            raise ValueError(f"halve_at: expected a fraction in (0, 1] or None, "
+                             f"got {self.halve_at!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed: expected an integer >= 0, got {self.seed!r}")
+
+    def describe(self) -> str:
+        return (f"{self.model}, T={self.T}, seed={self.seed}, H={self.H}, "
+                f"batch={self.batch}, {self.optimizer} lr={self.lr}")
+
+
+def default_spec(model: str, T: int, seed: int, **overrides) -> AddingSpec:
+    r"""The course's settings for each model (any field can be overridden).
+
+    * ``lstm1997``: the paper's net: no forget gate, 4 cells, online SGD with
+      learning rate 0.5, weights in [-0.1, 0.1], negative input-gate biases.
+    * ``lstm``: the modern LSTM: a forget gate with bias 5 (it starts at
+      :math:`\sigma(5) \approx 0.993`, so that a cell keeps half of its content for
+      about 100 steps), the paper's negative input-gate biases, 8 cells, Adam
+      (lr 0.01) on batches of 16 with clipping at norm 1; lr is halved when 95% of
+      the last 2,000 sequences are correct, and again each time the fraction wrong
+      halves (5%, 2.5%, ...).
+    * ``rnn``: a vanilla tanh RNN with the modern LSTM's size and optimizer
+      (the baseline that should fail).
+    """
+    _v.check_option("model", model, MODELS)
+    modern = {"H": 8, "batch": 16, "optimizer": "adam", "lr": 0.01, "clip": 1.0, "scale": 0.5,
+              "halve_at": 0.95}
+    base = {"lstm1997": {},
+            "lstm": {**modern, "forget_bias": 5.0},
+            "rnn": modern}[model]
+    return AddingSpec(model=model, T=T, seed=seed, **{**base, **overrides})
+
+
+# ----------------------------------------------------------------------------- the task
+
+
+def _check_T(T) -> None:
+    _v.check_positive("T", T, integer=True)
+    if T < 10:
+        raise ValueError(f"T: expected an integer >= 10 (one of the first ten pairs is "
+                         f"marked), got {T}")
+
+
+def adding_batch(rng: np.random.Generator, T: int, B: int):
+    """B sequences of the adding problem, all of one length L (drawn from T .. T + T//10).
+
+    With B = 1 this is exactly the paper's stream of sequences; a batch shares
+    its length so that it is one array.
+
+    Returns
+    -------
+    x : ndarray, shape (L, B, 2)
+        Column 0 the values, column 1 the markers.
+    y : ndarray, shape (B,)
+        The targets :math:`0.5 + (X_1 + X_2)/4`.
+    """
+    _v.check_type("rng", rng, np.random.Generator)
+    _check_T(T)
+    _v.check_positive("B", B, integer=True)
+    L = int(rng.integers(T, T + T // 10 + 1))
+    x = np.zeros((L, B, 2))  # (L, B, 2)
+    x[:, :, 0] = rng.uniform(-1.0, 1.0, size=(L, B))
+    x[0, :, 1] = -1.0  # the first and the last pair: marker -1 ...
+    x[L - 1, :, 1] = -1.0
+    first = rng.integers(0, 10, size=B)  # one of the first ten pairs
+    # one of the first T/2 - 1 pairs still unmarked: draw among T/2 - 1 places, skip `first`
+    k = rng.integers(0, T // 2 - 1, size=B)
+    second = k + (k >= first)
+    cols = np.arange(B)
+    x[first, cols, 0] = np.where(first == 0, 0.0, x[first, cols, 0])  # X_1 = 0 on pair 1
+    x[first, cols, 1] = 1.0  # ... unless marked
+    x[second, cols, 1] = 1.0
+    y = 0.5 + (x[first, cols, 0] + x[second, cols, 0]) / 4.0  # (B,)
+    return x, y
+
+
+def adding_test_set(T: int, n: int = TEST_SIZE):
+    """The fixed test set for T: n sequences, grouped by length.
+
+    Drawn one by one (as the paper's stream) from a generator seeded with
+    (1997, T): every model and every seed is scored on the same sequences.
+
+    Returns
+    -------
+    list of (x, y)
+        One pair per length L present: x (L, n_L, 2), y (n_L,).
+    """
+    rng = np.random.default_rng([1997, T])
+    by_length: dict[int, list] = {}
+    for _ in range(n):
+        x, y = adding_batch(rng, T, 1)
+        by_length.setdefault(len(x), []).append((x, y))
+    return [(np.concatenate([x for x, _ in pairs], axis=1), np.concatenate([y for _, y in pairs]))
+            for _, pairs in sorted(by_length.items())]
+
+
+# ----------------------------------------------------------------------------- the net
+
+
+def _config(model: str) -> LSTMConfig:
+    return LSTMConfig(forget_gate=(model == "lstm"))
+
+
+def init_adding_params(spec: AddingSpec, rng: np.random.Generator) -> dict:
+    """Initial parameters: the recurrent layer's ``W``, ``b``; the output unit's ``W_v``, ``b_v``.
+
+    Returns
+    -------
+    dict
+        ``W`` (G*H, H+2) and ``b`` (G*H,) (G = 3 gates without a forget gate,
+        4 with one; G = 1 for the RNN), ``W_v`` (1, H), ``b_v`` (1,).
+    """
+    H = spec.H
+    if spec.model == "rnn":
+        W, b = init_rnn_params(2, H, rng, scale=spec.scale)
+    else:
+        config = _config(spec.model)
+        extra = {"forget_bias": spec.forget_bias} if config.forget_gate else {}
+        W, b, _ = init_family_params(config, 2, H, rng, scale=spec.scale, **extra)
+        i = config.gates.index("i")  # the input-gate block of b
+        blocks = np.array_split(np.arange(H), len(spec.input_bias))
+        for value, cells in zip(spec.input_bias, blocks):
+            b[i * H + cells] = value  # start with the input gates nearly shut
+    W_v = rng.uniform(-spec.scale, spec.scale, size=(1, H))
+    return {"W": W, "b": b, "W_v": W_v, "b_v": np.zeros(1)}
+
+
+class _NetCache(NamedTuple):
+    model: str
+    core: object  # the recurrent layer's sequence cache
+    out: object  # the output layer's affine cache
+    y_hat: np.ndarray  # (B,)
+    L: int
+    H: int
+
+
+def net_forward(params: dict, x: np.ndarray, model: str):
+    """Run the net over x (L, B, 2); return the outputs y_hat (B,) at the last step and a cache."""
+    L, B, _ = x.shape
+    H = params["W_v"].shape[1]
+    h0 = np.zeros((B, H))
+    if model == "rnn":
+        h, core = rnn_forward(x, h0, params["W"], params["b"])
+    else:
+        h, _, core = family_forward(x, h0, h0, FamilyParams(params["W"], params["b"]),
+                                    _config(model))
+    v, out = affine_forward(h[-1], params["W_v"], params["b_v"])  # (B, 1): only h_L is read
+    y_hat = sigmoid(v[:, 0])  # (B,)
+    return y_hat, _NetCache(model, core, out, y_hat, L, H)
+
+
+def net_backward(dy_hat: np.ndarray, cache: _NetCache) -> dict:
+    """Gradients of every parameter, from dJ/dy_hat (B,)."""
+    y_hat = cache.y_hat
+    dv = (dy_hat * y_hat * (1 - y_hat))[:, None]  # (B, 1) through the output sigmoid
+    out = affine_backward(dv, cache.out)
+    dh = np.zeros((cache.L, len(y_hat), cache.H))  # (L, B, H): only step L has a loss
+    dh[-1] = out.dh
+    core = rnn_backward(dh, cache.core) if cache.model == "rnn" else family_backward(dh, cache.core)
+    return {"W": core.dW, "b": core.db, "W_v": out.dW_v, "b_v": out.db_v}
+
+
+def test_errors(params: dict, model: str, test_set) -> np.ndarray:
+    r"""The absolute errors :math:`|\hat y - y|` of every test sequence (in test-set order)."""
+    return np.concatenate([np.abs(net_forward(params, x, model)[0] - y) for x, y in test_set])
+
+
+# ----------------------------------------------------------------------------- training
+
+
+class AddingResult(NamedTuple):
+    """What a run ends with (also written to ``result.json`` by the command line)."""
+
+    spec: AddingSpec
+    solved_at: int | None  #: training sequences until the criterion held; None: not within budget
+    sequences: int  #: training sequences seen
+    test_wrong: int  #: test sequences with an absolute error of 0.04 or more, of 2,560
+    test_mse: float  #: mean squared test error
+    #: "sequences", and over the last 2,000: "mean_error" (of e^2), "correct" (fraction)
+    history: dict
+    wall_time: float  #: seconds, summed over every resumed part of the run
+    params: dict
+
+    def summary(self) -> dict:
+        """The JSON-ready figures (no parameters)."""
+        return {"spec": asdict(self.spec), "solved_at": self.solved_at,
+                "sequences": self.sequences, "test_wrong": self.test_wrong,
+                "test_size": TEST_SIZE, "test_mse": self.test_mse,
+                "wall_time_s": round(self.wall_time, 1),
+                "history": {k: v.tolist() for k, v in self.history.items()}}
+
+
+def _fresh_state(spec: AddingSpec) -> dict:
+    rng = np.random.default_rng(spec.seed)
+    params = init_adding_params(spec, rng)
+    return {"params": params, "opt": adam_init(params) if spec.optimizer == "adam" else None,
+            "rng": rng, "recent": np.full(STOP_WINDOW, np.inf), "sequences": 0, "batches": 0,
+            "history": {"sequences": [], "mean_error": [], "correct": []},
+            "solved_at": None, "wall_time": 0.0, "lr": spec.lr, "since_halving": 0,
+            "halve_below": None if spec.halve_at is None else 1 - spec.halve_at}
+
+
+def _to_checkpoint(spec: AddingSpec, s: dict):
+    arrays = {f"params.{k}": v for k, v in s["params"].items()}
+    if s["opt"] is not None:
+        arrays.update({f"adam.m.{k}": v for k, v in s["opt"].m.items()})
+        arrays.update({f"adam.v.{k}": v for k, v in s["opt"].v.items()})
+    arrays["recent"] = s["recent"]
+    state = {"spec": asdict(spec), "rng": rng_state(s["rng"]), "sequences": s["sequences"],
+             "batches": s["batches"], "history": s["history"], "solved_at": s["solved_at"],
+             "wall_time": s["wall_time"], "adam_t": None if s["opt"] is None else s["opt"].t,
+             "lr": s["lr"], "since_halving": s["since_halving"],
+             "halve_below": s["halve_below"]}
+    return arrays, state
+
+
+def _from_checkpoint(spec: AddingSpec, ckpt) -> dict:
+    fields = ckpt.state["spec"]
+    saved = AddingSpec(**{**fields, "input_bias": tuple(fields["input_bias"])})
+    if replace(saved, max_sequences=spec.max_sequences) != spec:
+        raise ValueError(f"checkpoint: it belongs to another run ({saved.describe()}), "
+                         f"expected {spec.describe()}; use another directory or --fresh")
+    a, st = ckpt.arrays, ckpt.state
+    params = {k[len("params."):]: v for k, v in a.items() if k.startswith("params.")}
+    opt = None
+    if spec.optimizer == "adam":
+        from ..optim import AdamState
+        opt = AdamState(m={k: a[f"adam.m.{k}"] for k in params},
+                        v={k: a[f"adam.v.{k}"] for k in params}, t=st["adam_t"])
+    return {"params": params, "opt": opt, "rng": restore_rng(st["rng"]), "recent": a["recent"],
+            "sequences": st["sequences"], "batches": st["batches"], "history": st["history"],
+            "solved_at": st["solved_at"], "wall_time": st["wall_time"], "lr": st["lr"],
+            "since_halving": st["since_halving"], "halve_below": st["halve_below"]}
+
+
+def _update(spec: AddingSpec, s: dict, grads: dict) -> None:
+    if spec.clip is not None:
+        grads, _ = clip_by_global_norm(grads, spec.clip)
+    if spec.optimizer == "adam":
+        s["params"], s["opt"] = adam_step(s["params"], grads, s["opt"], lr=s["lr"])
+    else:
+        s["params"] = sgd_step(s["params"], grads, lr=s["lr"])
+    s["since_halving"] += spec.batch
+    wrong = np.mean(np.abs(s["recent"]) >= CORRECT_BELOW)  # fraction of the last 2,000
+    if (spec.halve_at is not None and s["since_halving"] >= STOP_WINDOW
+            and wrong <= s["halve_below"]):
+        # the errors halved: so does the step, lest the noise of a large step break a run
+        s["lr"] /= 2
+        s["halve_below"] /= 2
+        s["since_halving"] = 0
+
+
+def train_adding(spec: AddingSpec, *, directory=None, checkpoint_every: int = 200,
+                 log_every: int = 1000, progress: bool = False,
+                 stop_after_batches: int | None = None) -> AddingResult | None:
+    """Train until the paper's criterion holds or the budget is spent; score the test set.
+
+    Parameters
+    ----------
+    spec : AddingSpec
+    directory : path, optional
+        Checkpoints go to ``directory/checkpoints`` every ``checkpoint_every``
+        batches, and a run finds its last checkpoint there and resumes from it.
+    log_every : int
+        Record the training curve every this many sequences.
+    progress : bool
+        Show a tqdm progress bar (sequences, with the error of the last 2,000).
+    stop_after_batches : int, optional
+        Stop (as if interrupted) after this many batches of this call, with a
+        checkpoint, and return None: for testing resumption.
+
+    Returns
+    -------
+    AddingResult, or None when stopped by ``stop_after_batches``.
+    """
+    _v.check_type("spec", spec, AddingSpec)
+    books = Bookkeeper(directory, checkpoint_every=checkpoint_every,
+                       stop_after=stop_after_batches)
+    ckpt = books.load()
+    s = _fresh_state(spec) if ckpt is None else _from_checkpoint(spec, ckpt)
+    bar = None
+    if progress:
+        bar = progress_bar(total=spec.max_sequences, initial=s["sequences"], unit="seq",
+                           desc=f"{spec.model} T={spec.T} seed={spec.seed}")
+    B = spec.batch
+    while s["solved_at"] is None and s["sequences"] < spec.max_sequences:
+        x, y = adding_batch(s["rng"], spec.T, B)
+        y_hat, cache = net_forward(s["params"], x, spec.model)
+        err = y_hat - y  # (B,) the errors of this batch, before its update
+        s["recent"] = np.concatenate([s["recent"][B:], err])[-STOP_WINDOW:]
+        s["sequences"] += B
+        s["batches"] += 1
+        solved = stopping_criterion(s["recent"])
+        if solved:
+            s["solved_at"] = s["sequences"]
+        else:
+            J, dy_hat = mean_squared_error(y_hat, y)  # J = mean e^2, dJ/dy_hat = 2e/B
+            _update(spec, s, net_backward(dy_hat / 2, cache))  # J/2: the paper's 1/2 e^2
+        if s["sequences"] % log_every < B or solved:
+            _log(s)
+        if bar is not None:
+            _show(bar, s, B)
+        if books.after_batch(s, s["batches"], lambda: _to_checkpoint(spec, s)):
+            if bar is not None:
+                bar.close()
+            return None  # interrupted, with a checkpoint
+    if bar is not None:
+        bar.close()
+    books.clock(s)
+    wrong = test_errors(s["params"], spec.model, adding_test_set(spec.T))
+    history = {k: np.asarray(v, dtype=int if k == "sequences" else float)
+               for k, v in s["history"].items()}
+    result = AddingResult(spec=spec, solved_at=s["solved_at"], sequences=s["sequences"],
+                          test_wrong=int(np.sum(wrong >= CORRECT_BELOW)),
+                          test_mse=float(np.mean(wrong ** 2)), history=history,
+                          wall_time=s["wall_time"], params=s["params"])
+    books.save(s, s["batches"], lambda: _to_checkpoint(spec, s))
+    return result
+
+
+def stopping_criterion(recent) -> bool:
+    r"""The paper's criterion on the errors of the most recent training sequences.
+
+    True when there are 2,000 of them (``recent`` of length 2,000; entries
+    not yet filled are inf), all with :math:`|e| < 0.04`, and their mean
+    training error :math:`\overline{e^2}` is below 0.01.
+    """
+    recent = np.asarray(recent, dtype=float)
+    if recent.shape != (STOP_WINDOW,):
+        raise ValueError(f"recent: expected shape ({STOP_WINDOW},), got {recent.shape}")
+    return bool(np.all(np.abs(recent) < CORRECT_BELOW) and np.mean(recent ** 2) < STOP_MEAN_ERROR)
+
+
+def _log(s: dict) -> None:
+    seen = min(s["sequences"], STOP_WINDOW)
+    recent = s["recent"][-seen:]
+    s["history"]["sequences"].append(int(s["sequences"]))
+    s["history"]["mean_error"].append(float(np.mean(recent ** 2)))
+    s["history"]["correct"].append(float(np.mean(np.abs(recent) < CORRECT_BELOW)))
+
+
+def _show(bar, s: dict, B: int) -> None:
+    bar.update(B)
+    if s["batches"] % 50 == 0:
+        h = s["history"]
+        if h["sequences"]:
+            bar.set_postfix(err=f"{h['mean_error'][-1]:.4f}", ok=f"{h['correct'][-1]:.3f}",
+                            refresh=False)

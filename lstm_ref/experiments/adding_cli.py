@@ -1,0 +1,43 @@
+"""The adding problem (Hochreiter & Schmidhuber 1997, experiment 4).
+
+Options default to the course's settings for the chosen model
+(:func:`lstm_ref.experiments.adding.default_spec`).
+"""
+
+from __future__ import annotations
+
+from .adding import MODELS, default_spec, train_adding
+
+__all__ = ["add_arguments", "run", "default_name"]
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--model", choices=MODELS, default="lstm1997")
+    p.add_argument("--T", type=int, default=100, help="minimal sequence length")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-sequences", type=int, default=None,
+                   help="budget of training sequences (default: the spec's, 1,000,000)")
+    p.add_argument("--H", type=int, default=None, help="memory cells / hidden units")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--halve-at", type=float, default=None,
+                   help="halve lr when this fraction of the last 2,000 is correct, then each "
+                        "time the fraction wrong halves (default: the spec's)")
+    p.add_argument("--checkpoint-every", type=int, default=200, help="batches")
+
+
+def _spec(args):
+    over = {k: getattr(args, k) for k in ("H", "batch", "lr", "max_sequences", "halve_at")
+            if getattr(args, k) is not None}
+    return default_spec(args.model, args.T, args.seed, **over)
+
+
+def default_name(args) -> str:
+    return f"adding-{args.model}-T{args.T}-seed{args.seed}"
+
+
+def run(args):
+    result = train_adding(_spec(args), directory=args.out,
+                          checkpoint_every=args.checkpoint_every,
+                          progress=not args.no_progress)
+    return result.summary(), result.params
