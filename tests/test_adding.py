@@ -262,7 +262,7 @@ def test_committed_result_is_what_its_command_and_params_say(path):
     assert words[:3] == ["python", "-m", "lstm_ref.experiments"]
     args = cli.parser().parse_args(words[3:])
     assert adding_cli._spec(args) == spec  # the recorded command makes exactly this run
-    assert pathlib_name(args.out) == path.parent.name
+    assert Path(args.out).name == path.parent.name
     assert r["sequences"] <= spec.max_sequences and r["test_size"] == 2560
     if r["solved_at"] is not None:
         assert r["solved_at"] == r["sequences"] == r["history"]["sequences"][-1]
@@ -274,6 +274,3 @@ def test_committed_result_is_what_its_command_and_params_say(path):
     assert int(np.sum(errors >= CORRECT_BELOW)) == r["test_wrong"]
     assert np.mean(errors ** 2) == pytest.approx(r["test_mse"], rel=1e-9)
 
-
-def pathlib_name(out) -> str:
-    return Path(out).name

@@ -38,7 +38,7 @@ from ..activations import sigmoid
 from ..affine import affine_backward, affine_forward
 from ..family import FamilyParams, LSTMConfig, family_backward, family_forward, init_family_params
 from ..losses import mean_squared_error
-from ..optim import adam_init, adam_step, clip_by_global_norm, sgd_step
+from ..optim import AdamState, adam_init, adam_step, clip_by_global_norm, sgd_step
 from ..rnn import init_rnn_params, rnn_backward, rnn_forward
 from ._runs import Bookkeeper, progress_bar
 from .checkpoint import restore_rng, rng_state
@@ -327,7 +327,6 @@ def _from_checkpoint(spec: AddingSpec, ckpt) -> dict:
     params = {k[len("params."):]: v for k, v in a.items() if k.startswith("params.")}
     opt = None
     if spec.optimizer == "adam":
-        from ..optim import AdamState
         opt = AdamState(m={k: a[f"adam.m.{k}"] for k in params},
                         v={k: a[f"adam.v.{k}"] for k in params}, t=st["adam_t"])
     return {"params": params, "opt": opt, "rng": restore_rng(st["rng"]), "recent": a["recent"],
