@@ -16,6 +16,7 @@ import pytest
 import lstm_ref
 from lstm_ref.experiments import charlm, charlm_cli, cli
 from lstm_ref.experiments.checkpoint import read_npz
+from lstm_ref.experiments.text import TEXT_DIR
 from lstm_ref.stack import init_stack_params, stack_final_state, stack_forward, stack_loss
 
 CFG = lstm_ref.LSTMConfig()
@@ -43,7 +44,7 @@ def test_load_text_splits_off_the_last_tenth_with_the_whole_texts_vocabulary(tmp
 
 
 def test_the_shipped_text_is_the_course_prose_snapshot():
-    path = charlm.TEXT_DIR / "course_prose.txt"
+    path = TEXT_DIR / "course_prose.txt"
     size = path.stat().st_size
     assert 100_000 <= size <= 300_000, size
     text = charlm.load_text("course_prose")

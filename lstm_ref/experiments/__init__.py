@@ -5,6 +5,7 @@
 * :mod:`lstm_ref.experiments.charlm`: a character-level language model, source 001's stack
   trained with truncated BPTT on the course's own prose (its options:
   ``lstm_ref.experiments.charlm_cli``)
+* :mod:`lstm_ref.experiments.text`: the character model's text and its count baselines
 * :mod:`lstm_ref.experiments.checkpoint`: atomic ``.npz`` + JSON checkpoints
 * :mod:`lstm_ref.experiments.cli`: the command line, ``result.json`` and ``params.npz``
 

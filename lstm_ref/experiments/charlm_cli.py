@@ -9,7 +9,8 @@ import argparse
 
 import numpy as np
 
-from .charlm import TEXTS, CharSpec, train_charlm
+from .charlm import CharSpec, train_charlm
+from .text import TEXTS
 
 __all__ = ["add_arguments", "run", "default_name"]
 
