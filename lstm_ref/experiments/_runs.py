@@ -19,12 +19,44 @@ bookkeeper advances, so the wall time of a resumed run is the sum of its parts.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .. import _validate as _v
+from ..optim import AdamState
 from .checkpoint import load_checkpoint, save_checkpoint
 
-__all__ = ["Bookkeeper", "progress_bar"]
+__all__ = ["Bookkeeper", "progress_bar", "check_same_run", "model_arrays", "model_from_arrays"]
+
+
+def check_same_run(saved, spec, budget: str) -> None:
+    """Raise unless the checkpoint's spec is ``spec``, the budget field ``budget`` aside.
+
+    A run may be resumed with a larger (or smaller) budget; anything else would
+    continue a different experiment from this one's state.
+    """
+    if replace(saved, **{budget: getattr(spec, budget)}) != spec:
+        raise ValueError(f"checkpoint: it belongs to another run ({saved.describe()}), "
+                         f"not to this one ({spec.describe()}); start over with --fresh "
+                         "or choose another --out")
+
+
+def model_arrays(params: dict, opt: AdamState | None) -> dict:
+    """Parameters and Adam's moments as named arrays: ``params.k``, ``adam.m.k``, ``adam.v.k``."""
+    arrays = {f"params.{k}": v for k, v in params.items()}
+    if opt is not None:
+        arrays.update({f"adam.m.{k}": v for k, v in opt.m.items()})
+        arrays.update({f"adam.v.{k}": v for k, v in opt.v.items()})
+    return arrays
+
+
+def model_from_arrays(arrays: dict, adam_t: int | None) -> tuple[dict, AdamState | None]:
+    """The inverse of :func:`model_arrays`; no Adam state when ``adam_t`` is None (SGD)."""
+    params = {k[len("params."):]: v for k, v in arrays.items() if k.startswith("params.")}
+    if adam_t is None:
+        return params, None
+    return params, AdamState(m={k: arrays[f"adam.m.{k}"] for k in params},
+                             v={k: arrays[f"adam.v.{k}"] for k in params}, t=int(adam_t))
 
 
 def progress_bar(*, total: int, initial: int, unit: str, desc: str):

@@ -28,7 +28,7 @@ RNN), and one sigmoid output unit that sees only the last hidden state,
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -38,9 +38,9 @@ from ..activations import sigmoid
 from ..affine import affine_backward, affine_forward
 from ..family import FamilyParams, LSTMConfig, family_backward, family_forward, init_family_params
 from ..losses import mean_squared_error
-from ..optim import AdamState, adam_init, adam_step, clip_by_global_norm, sgd_step
+from ..optim import adam_init, adam_step, clip_by_global_norm, sgd_step
 from ..rnn import init_rnn_params, rnn_backward, rnn_forward
-from ._runs import Bookkeeper, progress_bar
+from ._runs import Bookkeeper, check_same_run, model_arrays, model_from_arrays, progress_bar
 from .checkpoint import restore_rng, rng_state
 
 __all__ = ["PAPER", "MODELS", "CORRECT_BELOW", "STOP_MEAN_ERROR", "STOP_WINDOW", "TEST_SIZE",
@@ -304,11 +304,7 @@ def _fresh_state(spec: AddingSpec) -> dict:
 
 
 def _to_checkpoint(spec: AddingSpec, s: dict):
-    arrays = {f"params.{k}": v for k, v in s["params"].items()}
-    if s["opt"] is not None:
-        arrays.update({f"adam.m.{k}": v for k, v in s["opt"].m.items()})
-        arrays.update({f"adam.v.{k}": v for k, v in s["opt"].v.items()})
-    arrays["recent"] = s["recent"]
+    arrays = {**model_arrays(s["params"], s["opt"]), "recent": s["recent"]}
     state = {"spec": asdict(spec), "rng": rng_state(s["rng"]), "sequences": s["sequences"],
              "batches": s["batches"], "history": s["history"], "solved_at": s["solved_at"],
              "wall_time": s["wall_time"], "adam_t": None if s["opt"] is None else s["opt"].t,
@@ -320,15 +316,9 @@ def _to_checkpoint(spec: AddingSpec, s: dict):
 def _from_checkpoint(spec: AddingSpec, ckpt) -> dict:
     fields = ckpt.state["spec"]
     saved = AddingSpec(**{**fields, "input_bias": tuple(fields["input_bias"])})
-    if replace(saved, max_sequences=spec.max_sequences) != spec:
-        raise ValueError(f"checkpoint: it belongs to another run ({saved.describe()}), "
-                         f"expected {spec.describe()}; use another directory or --fresh")
+    check_same_run(saved, spec, "max_sequences")
     a, st = ckpt.arrays, ckpt.state
-    params = {k[len("params."):]: v for k, v in a.items() if k.startswith("params.")}
-    opt = None
-    if spec.optimizer == "adam":
-        opt = AdamState(m={k: a[f"adam.m.{k}"] for k in params},
-                        v={k: a[f"adam.v.{k}"] for k in params}, t=st["adam_t"])
+    params, opt = model_from_arrays(a, st["adam_t"])
     return {"params": params, "opt": opt, "rng": restore_rng(st["rng"]), "recent": a["recent"],
             "sequences": st["sequences"], "batches": st["batches"], "history": st["history"],
             "solved_at": st["solved_at"], "wall_time": st["wall_time"], "lr": st["lr"],

@@ -33,7 +33,7 @@ The command line (``python -m lstm_ref.experiments charlm --help``) runs
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -42,7 +42,7 @@ from .. import _validate as _v
 from ..activations import log_softmax
 from ..family.config import FamilyParams, LSTMConfig
 from ..losses import softmax_cross_entropy
-from ..optim import AdamState, adam_init, adam_step, clip_by_global_norm
+from ..optim import adam_init, adam_step, clip_by_global_norm
 from ..stack import (
     StackLayer,
     StackParams,
@@ -52,7 +52,7 @@ from ..stack import (
     stack_final_state,
     stack_forward,
 )
-from ._runs import Bookkeeper, progress_bar
+from ._runs import Bookkeeper, check_same_run, model_arrays, model_from_arrays, progress_bar
 from .checkpoint import restore_rng, rng_state
 from .text import TEXTS, CharText, bigram_bits, check_text_symbols, load_text, unigram_bits
 
@@ -287,9 +287,7 @@ def _fresh_state(spec: CharSpec, text: CharText) -> dict:
 
 
 def _to_checkpoint(spec: CharSpec, s: dict):
-    arrays = {f"params.{k}": v for k, v in s["params"].items()}
-    arrays.update({f"adam.m.{k}": v for k, v in s["opt"].m.items()})
-    arrays.update({f"adam.v.{k}": v for k, v in s["opt"].v.items()})
+    arrays = model_arrays(s["params"], s["opt"])
     arrays.update({f"state.h.{n}": h for n, h in enumerate(s["h"])})
     arrays.update({f"state.c.{n}": c for n, c in enumerate(s["c"])})
     arrays["positions"] = s["positions"]
@@ -300,16 +298,11 @@ def _to_checkpoint(spec: CharSpec, s: dict):
 
 def _from_checkpoint(spec: CharSpec, ckpt) -> dict:
     saved = CharSpec(**{**ckpt.state["spec"], "sizes": tuple(ckpt.state["spec"]["sizes"])})
-    if replace(saved, steps=spec.steps) != spec:
-        raise ValueError(f"checkpoint: it belongs to another run ({saved.describe()}), "
-                         f"not to this one ({spec.describe()}); start over with --fresh "
-                         "or choose another --out")
+    check_same_run(saved, spec, "steps")
     a, st = ckpt.arrays, ckpt.state
-    names = [k[len("params."):] for k in a if k.startswith("params.")]
+    params, opt = model_from_arrays(a, st["adam_t"])
     N = len(spec.sizes)
-    return {"params": {k: a[f"params.{k}"] for k in names},
-            "opt": AdamState(m={k: a[f"adam.m.{k}"] for k in names},
-                             v={k: a[f"adam.v.{k}"] for k in names}, t=int(st["adam_t"])),
+    return {"params": params, "opt": opt,
             "rng": restore_rng(st["rng"]), "updates": int(st["updates"]),
             "positions": a["positions"],
             "h": tuple(a[f"state.h.{n}"] for n in range(N)),
