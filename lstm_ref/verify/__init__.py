@@ -33,6 +33,13 @@ Modules, in reading order, one concept each (all in ``lstm_ref/verify/``):
 11. ``identity`` ``identity``: two-sided identities outside the LSTM model
 12. ``agree``    ``three_way``: hand formula vs lstm_ref (core, family, stack) vs finite diff.
 13. ``bptt``     ``bptt_double_sum``: source 004's double sum vs one backward sweep
+14. ``lower``    matrix notation -> index notation: the entry [p, q] with symbolic sizes
+15. ``normal``   a normal form of index expressions (delta sums, conditions by linear
+                 arithmetic, canonical bound indices): its zero is a proof for every size
+16. ``generic_forward``  ``generic_cell``, ``generic_sequence``: the forward pass with
+                 symbolic H, D (V) in matrix notation, atoms and function form
+17. ``generic``  ``prove_for_all_sizes``: hand formula vs SymPy's derivative for every
+                 H, D ≥ 1, or the smallest size where it fails, with a counterexample
 
 Every result prints its verdict when made (``verbose=True``) and is a small
 object (``Proof``, ``IdentityProof``, ``AgreementTable``) whose ``str`` is
@@ -60,6 +67,8 @@ from lstm_ref.params import GATES
 from .agree import Agreement, AgreementError, AgreementTable, three_way
 from .bptt import bptt_double_sum
 from .forward import HEADS, SymbolicCell, SymbolicSequence, symbolic_cell, symbolic_sequence
+from .generic import GenericProof, prove_for_all_sizes, sympy_grad_for_all_sizes
+from .generic_forward import GenericModel, generic_cell, generic_sequence
 from .graph import dot, odot, ones, square
 from .identity import IdentityProof, identity
 from .numeric import DIGITS
@@ -73,4 +82,5 @@ __all__ = ["GATES", "HEADS", "SymbolicCell", "SymbolicSequence", "symbolic_cell"
            "FormulaMismatch", "Counterexample", "Proof", "prove", "sympy_grad", "identity",
            "IdentityProof",
            "Sigmoid", "Tanh", "vector", "matrix", "Agreement", "AgreementError", "AgreementTable",
-           "three_way", "bptt_double_sum"]
+           "three_way", "bptt_double_sum", "GenericModel", "generic_cell", "generic_sequence",
+           "GenericProof", "prove_for_all_sizes", "sympy_grad_for_all_sizes"]

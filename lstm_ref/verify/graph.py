@@ -223,25 +223,30 @@ def dot(u: sp.Matrix, w: sp.Matrix):
     return sum((u[k] * w[k] for k in range(u.shape[0])), sp.S.Zero)
 
 
-def odot(*ms: sp.Matrix) -> sp.Matrix:
+def odot(*ms):
     """Elementwise (Hadamard) product u ⊙ w ⊙ … of equally shaped matrices.
 
     Parameters
     ----------
-    *ms : sympy.Matrix
-        Two or more matrices of one shape.
+    *ms : sympy.Matrix or sympy.MatrixExpr
+        Two or more matrices of one shape: explicit matrices (a fixed-size
+        model), or matrix expressions with symbolic sizes (a generic model of
+        :mod:`lstm_ref.verify.generic_forward`).
 
     Returns
     -------
-    sympy.Matrix
+    sympy.Matrix, or sympy.HadamardProduct when any factor is a matrix expression
         Same shape.
     """
     if len(ms) < 2:
         raise TypeError(f"odot: expected at least 2 matrices, got {len(ms)}")
+    for m in ms[1:]:
+        if m.shape != ms[0].shape:
+            raise ValueError(f"odot: expected shape {ms[0].shape}, got {m.shape}")
+    if not all(isinstance(m, sp.MatrixBase) for m in ms):
+        return sp.HadamardProduct(*ms)  # symbolic sizes: kept as a product of expressions
     out = ms[0]
     for m in ms[1:]:
-        if m.shape != out.shape:
-            raise ValueError(f"odot: expected shape {out.shape}, got {m.shape}")
         out = out.multiply_elementwise(m)
     return out
 
@@ -251,8 +256,10 @@ def ones(n: int) -> sp.Matrix:
     return sp.ones(n, 1)
 
 
-def square(m: sp.Matrix) -> sp.Matrix:
-    """Elementwise square m ⊙ m."""
+def square(m):
+    """Elementwise square m ⊙ m (a ``HadamardPower`` for a matrix expression)."""
+    if not isinstance(m, sp.MatrixBase):
+        return sp.HadamardPower(m, 2)
     return m.applyfunc(lambda e: e**2)
 
 
