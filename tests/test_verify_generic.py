@@ -97,19 +97,32 @@ def two_step_formulas(m):
     dc2 = HP(m.dh[1], m.o[1], one - HPow(m.tanh_c[1], 2)) + m.dc_T
     dh1 = m.dh[0] + (m.W.T * da_of(m.dh[1], dc2, 1, m.c[0]))[:H, :]
     dc1 = HP(dh1, m.o[0], one - HPow(m.tanh_c[0], 2)) + HP(dc2, m.f[1])
-    dh0 = (m.W.T * da_of(dh1, dc1, 0, m.c0))[:H, :]
-    return dh0, HP(dc1, m.f[0])
+    da1, da2 = da_of(dh1, dc1, 0, m.c0), da_of(m.dh[1], dc2, 1, m.c[0])
+    dh0 = (m.W.T * da1)[:H, :]
+    return dh0, HP(dc1, m.f[0]), (da1, da2)
 
 
 def test_two_step_sequence_gradients_down_to_h0_and_c0():
     m = verify.generic_sequence(2)
-    dh0, dc0 = two_step_formulas(m)
+    dh0, dc0, _ = two_step_formulas(m)
     verify.prove_for_all_sizes("∂J/∂h_0 (T=2)", dh0, m.h0, m, verbose=False)
     verify.prove_for_all_sizes("∂J/∂c_0 (T=2)", dc0, m.c0, m, verbose=False)
     with pytest.raises(verify.FormulaMismatch) as err:     # the c-path alone is not dc_0
         verify.prove_for_all_sizes("dc_0 without the h-path", HP(m.dc_T, m.f[1], m.f[0]),
                                    m.c0, m, verbose=False)
     assert err.value.sizes == {"H": 1, "D": 1}
+
+
+def test_two_step_parameter_gradients_sum_over_the_steps():
+    m = verify.generic_sequence(2)
+    _, _, (da1, da2) = two_step_formulas(m)
+    verify.prove_for_all_sizes("∂J/∂W (T=2)", da1 * m.z[0].T + da2 * m.z[1].T, m.W, m,
+                               verbose=False)
+    verify.prove_for_all_sizes("∂J/∂b (T=2)", da1 + da2, m.b, m,
+                               verbose=False)
+    with pytest.raises(verify.FormulaMismatch):     # the last step's share alone
+        verify.prove_for_all_sizes("∂J/∂W, step 2 only", da2 * m.z[1].T, m.W, m,
+                                   verbose=False)
 
 
 @pytest.mark.parametrize("config", [DIAG, FULL, NO_F, LSTMConfig(peephole="full",
