@@ -24,6 +24,7 @@ from lstm_ref.experiments.adding import (
     init_adding_params,
     net_backward,
     net_forward,
+    paper_gradients,
     stopping_criterion,
     train_adding,
 )
@@ -99,7 +100,7 @@ def test_test_set_is_fixed_and_complete():
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("B", [1, 3])
 def test_net_gradients_match_finite_differences(model, B):
-    spec = default_spec(model, 10, 0, H=3)
+    spec = default_spec(model, 10, 0, H=3, **({"block": 1} if model == "lstm1997" else {}))
     rng = np.random.default_rng(11)
     params = init_adding_params(spec, rng)
     x, y = adding_batch(rng, 10, B)
@@ -132,6 +133,83 @@ def test_1997_net_has_no_forget_gate_and_shut_input_gates():
     assert np.all(np.abs(p["W"]) <= 0.1)
 
 
+def _sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def _paper_net(P, x, H, block):
+    """The paper's net written out on its own: shared gates, g = 4 sigma - 2, h = 2 sigma - 1."""
+    n = H // block
+    h = np.zeros(H)
+    c = np.zeros(H)
+    for x_t in x[:, 0]:
+        z = np.concatenate([h, x_t])
+        i = np.repeat(_sig(P["W_i"] @ z + P["b_i"]), block)  # one input gate per block
+        o = np.repeat(_sig(P["W_o"] @ z + P["b_o"]), block)  # one output gate per block
+        c = c + i * (4 * _sig(P["W_g"] @ z + P["b_g"]) - 2)
+        h = o * (2 * _sig(c) - 1)
+        assert P["W_i"].shape == (n, H + 2)
+    return _sig(P["W_v"] @ h + P["b_v"])[0]
+
+
+def _as_cell_params(P, block):
+    """The paper's parameters in the tanh cell's variables (rows i, o, g of W and b)."""
+    W = np.concatenate([np.repeat(P["W_i"], block, axis=0), np.repeat(P["W_o"], block, axis=0),
+                        P["W_g"] / 2])
+    b = np.concatenate([np.repeat(P["b_i"], block), np.repeat(P["b_o"], block), P["b_g"] / 2])
+    return {"W": W, "b": b, "W_v": P["W_v"][None, :], "b_v": P["b_v"]}
+
+
+def test_paper_squashing_and_shared_gates_are_a_change_of_variables():
+    # Oracle: the paper's net written out above, and its gradient by finite differences.
+    H, block, lr = 4, 2, 0.5
+    spec = default_spec("lstm1997", 10, 0, H=H, block=block, gradient="full")
+    rng = np.random.default_rng(5)
+    P = {"W_i": rng.uniform(-1, 1, (2, H + 2)), "b_i": rng.uniform(-1, 1, 2),
+         "W_o": rng.uniform(-1, 1, (2, H + 2)), "b_o": rng.uniform(-1, 1, 2),
+         "W_g": rng.uniform(-1, 1, (H, H + 2)), "b_g": rng.uniform(-1, 1, H),
+         "W_v": rng.uniform(-1, 1, H), "b_v": rng.uniform(-1, 1, 1)}
+    x, y = adding_batch(rng, 10, 1)
+    params = _as_cell_params(P, block)
+    y_hat, cache = net_forward(params, x, "lstm1997")
+    assert y_hat[0] == pytest.approx(_paper_net(P, x, H, block), abs=1e-14)  # the same net
+
+    step = {}  # one SGD step on the paper's parameters, by finite differences
+    for name, p in P.items():
+        g = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + 1e-6
+            up = 0.5 * (_paper_net(P, x, H, block) - y[0]) ** 2
+            p[idx] = old - 1e-6
+            down = 0.5 * (_paper_net(P, x, H, block) - y[0]) ** 2
+            p[idx] = old
+            g[idx] = (up - down) / 2e-6
+        step[name] = p - lr * g
+    grads = paper_gradients(net_backward(y_hat - y, cache), spec)
+    moved = {k: params[k] - lr * grads[k] for k in params}  # the same step, in cell variables
+    for k, expected in _as_cell_params(step, block).items():
+        assert np.abs(moved[k] - expected).max() < 1e-8, k
+
+
+def test_shared_gates_start_and_stay_shared():
+    spec = default_spec("lstm1997", 10, 1, max_sequences=50)
+    assert (spec.block, spec.squash, spec.gradient) == (2, "scaled", "truncated")
+    for params in (init_adding_params(spec, np.random.default_rng(1)),
+                   train_adding(spec).params):
+        for k in range(4):  # blocks of b_i, b_o (rows 0-3, 4-7): cells 0, 1 and 2, 3
+            rows = slice(2 * k, 2 * k + 2)
+            assert np.all(params["W"][rows] == params["W"][2 * k])
+            assert np.all(params["b"][rows] == params["b"][2 * k])
+        assert not np.array_equal(params["W"][8], params["W"][9])  # g rows: one per cell
+
+
+def test_paper_gradients_leave_the_defaults_alone():
+    spec = default_spec("lstm", 10, 0)
+    grads = {"W": np.ones((16, 10)), "b": np.ones(16), "W_v": np.ones((1, 4)), "b_v": np.ones(1)}
+    assert paper_gradients(grads, spec) is grads
+
+
 # ----------------------------------------------------------------------------- criterion
 
 
@@ -155,11 +233,21 @@ def test_stopping_criterion():
     ("lr", -0.1, r"lr"),
     ("optimizer", "lbfgs", r"optimizer"),
     ("seed", -1, r"seed: expected an integer >= 0, got -1"),
+    ("gradient", "tbptt", r"gradient"),
+    ("squash", "relu", r"squash"),
+    ("block", 3, r"block: expected a divisor of H = 4, got 3"),
+    ("squash", "scaled", r"squash: 'scaled' is the 1997 LSTM's, trained by SGD without "
+                         r"clipping; got model='lstm'"),
 ])
 def test_spec_rejects_bad_values(field, value, message):
     fields = {"model": "lstm", "T": 10, "seed": 0, field: value}
     with pytest.raises((ValueError, TypeError), match=message):
         AddingSpec(**fields)
+
+
+def test_rnn_has_no_truncated_gradient_or_blocks():
+    with pytest.raises(ValueError, match=r"gradient, block: the RNN has no carousel"):
+        AddingSpec(model="rnn", T=10, seed=0, gradient="truncated")
 
 
 def test_modern_lstm_learns_a_short_adding_problem():
@@ -244,12 +332,12 @@ RESULTS = sorted((ROOT / "book" / "data" / "experiments" / "adding").glob("*/res
 
 
 def test_full_runs_are_committed_for_every_net_and_both_lengths():
-    have = {(json.loads(p.read_text())["spec"]["model"], json.loads(p.read_text())["spec"]["T"])
-            for p in RESULTS}
+    specs = [json.loads(p.read_text())["spec"] for p in RESULTS]
+    have = {(s["model"], s["T"], s.get("gradient", "full")) for s in specs}
     for T in adding.PAPER:
         for model in ("lstm", "rnn"):
-            assert (model, T) in have, (model, T)
-    assert ("lstm1997", 100) in have
+            assert (model, T, "full") in have, (model, T)
+        assert ("lstm1997", T, "truncated") in have, T  # the paper's 1997 net
 
 
 @pytest.mark.parametrize("path", RESULTS, ids=lambda p: p.parent.name)

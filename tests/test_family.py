@@ -357,3 +357,53 @@ def test_no_dense_input_params_and_bad_a_in():
     with pytest.raises(ValueError, match=r"params\.W: expected shape \(4H, H\+D\) = \(12, 5\), "
                                          r"got \(12, 3\)"):
         L.family_step_forward(np.zeros((2, 2)), h, c, p, cfg)
+
+
+def _frozen_h_loss(arrays, config, dh, h_seen):
+    """J = sum(dh * h) when step t reads h_{t-1} from h_seen (held fixed) and c flows on."""
+    params = as_params(arrays)
+    h_t, c_t = arrays["h0"], arrays["c0"]
+    J = 0.0
+    for t, x_t in enumerate(arrays["x"]):
+        h_in = arrays["h0"] if t == 0 else h_seen[t - 1]  # h_{t-1} as a constant
+        h_t, c_t, _ = L.family_step_forward(x_t, h_in, c_t, params, config)
+        J += np.sum(dh[t] * h_t)
+    return J
+
+
+@pytest.mark.parametrize("config", [CONFIGS[0], CONFIGS[1]], ids=IDS[:2])
+def test_truncated_gradient_is_the_gradient_with_h_prev_held_fixed(config):
+    # Oracle: finite differences of a forward pass in which h_{t-1} is a constant
+    # (its values from the unperturbed run) while the carousel c is recomputed.
+    rng, arrays = make(config, 4, 2, 3, 2, seed=3)
+    dh = rng.standard_normal((4, 2, 2))
+    h, _, cache = L.family_forward(arrays["x"], arrays["h0"], arrays["c0"], as_params(arrays),
+                                   config)
+    grads = L.family_backward(dh, cache, truncate=True)
+    assert np.all(grads.dh0 == 0)
+    for name, mine in (("W", grads.dW), ("b", grads.db), ("c0", grads.dc0)):
+        p = arrays[name]
+        numeric = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + 1e-6
+            up = _frozen_h_loss(arrays, config, dh, h)
+            p[idx] = old - 1e-6
+            down = _frozen_h_loss(arrays, config, dh, h)
+            p[idx] = old
+            numeric[idx] = (up - down) / 2e-6
+        assert L.max_rel_error(mine, numeric) < 1e-7, name
+    full = L.family_backward(dh, cache)
+    assert not np.allclose(full.dW, grads.dW)  # the recurrent path did carry error
+
+
+def test_truncated_equals_full_for_one_step_and_must_be_bool():
+    config = L.LSTMConfig(forget_gate=False)
+    rng, arrays = make(config, 1, 3, 2, 4, seed=4)
+    _, _, cache = L.family_forward(arrays["x"], arrays["h0"], arrays["c0"], as_params(arrays),
+                                   config)
+    dh = rng.standard_normal((1, 3, 4))
+    full, cut = L.family_backward(dh, cache), L.family_backward(dh, cache, truncate=True)
+    assert np.array_equal(full.dW, cut.dW) and np.array_equal(full.dc0, cut.dc0)
+    with pytest.raises(TypeError, match=r"truncate: expected True or False, got 'yes'"):
+        L.family_backward(dh, cache, truncate="yes")

@@ -46,7 +46,7 @@ from .checkpoint import restore_rng, rng_state
 __all__ = ["PAPER", "MODELS", "CORRECT_BELOW", "STOP_MEAN_ERROR", "STOP_WINDOW", "TEST_SIZE",
            "AddingSpec", "AddingResult", "PaperFigure", "adding_batch", "adding_test_set",
            "default_spec", "init_adding_params", "stopping_criterion", "net_forward",
-           "net_backward", "train_adding",
+           "net_backward", "paper_gradients", "train_adding",
            "test_errors"]
 
 CORRECT_BELOW = 0.04  #: a sequence is correct when its absolute error is below 0.04
@@ -89,6 +89,14 @@ class AddingSpec:
     #: halving) is correct, then again each time the fraction wrong halves
     #: (None: a constant lr, as the paper's)
     halve_at: float | None = None
+    #: "full": backpropagation through time; "truncated": the paper's gradient, in which
+    #: only the cells' carousel carries error back in time (the LSTMs only)
+    gradient: str = "full"
+    #: cells per block; a block's cells share one input gate and one output gate
+    block: int = 1
+    #: "tanh": g = tanh, h = o tanh(c); "scaled": the paper's g = 4 sigma - 2 and
+    #: h = o (2 sigma(c) - 1) (the 1997 LSTM trained by SGD only)
+    squash: str = "tanh"
 
     def __post_init__(self):
         _v.check_option("model", self.model, MODELS)
@@ -105,6 +113,19 @@ class AddingSpec:
                              f"got {self.halve_at!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed: expected an integer >= 0, got {self.seed!r}")
+        _v.check_option("gradient", self.gradient, ("full", "truncated"))
+        _v.check_option("squash", self.squash, ("tanh", "scaled"))
+        _v.check_positive("block", self.block, integer=True)
+        if self.model == "rnn" and (self.gradient, self.block) != ("full", 1):
+            raise ValueError(f"gradient, block: the RNN has no carousel and no gates; expected "
+                             f"'full' and 1, got {self.gradient!r} and {self.block!r}")
+        if self.H % self.block:
+            raise ValueError(f"block: expected a divisor of H = {self.H}, got {self.block!r}")
+        if self.squash == "scaled" and (self.model, self.optimizer, self.clip) != (
+                "lstm1997", "sgd", None):
+            raise ValueError(f"squash: 'scaled' is the 1997 LSTM's, trained by SGD without "
+                             f"clipping; got model={self.model!r}, optimizer={self.optimizer!r}, "
+                             f"clip={self.clip!r}")
 
     def describe(self) -> str:
         return (f"{self.model}, T={self.T}, seed={self.seed}, H={self.H}, "
@@ -114,8 +135,10 @@ class AddingSpec:
 def default_spec(model: str, T: int, seed: int, **overrides) -> AddingSpec:
     r"""The course's settings for each model (any field can be overridden).
 
-    * ``lstm1997``: the paper's net: no forget gate, 4 cells, online SGD with
-      learning rate 0.5, weights in [-0.1, 0.1], negative input-gate biases.
+    * ``lstm1997``: the paper's net: no forget gate, 2 blocks of 2 cells (a
+      block's cells share their gates), the paper's squashing functions, its
+      truncated gradient, online SGD with learning rate 0.5, weights in
+      [-0.1, 0.1], input-gate biases -3 and -6.
     * ``lstm``: the modern LSTM: a forget gate with bias 5 (it starts at
       :math:`\sigma(5) \approx 0.993`, so that a cell keeps half of its content for
       about 100 steps), the paper's negative input-gate biases, 8 cells, Adam
@@ -128,7 +151,8 @@ def default_spec(model: str, T: int, seed: int, **overrides) -> AddingSpec:
     _v.check_option("model", model, MODELS)
     modern = {"H": 8, "batch": 16, "optimizer": "adam", "lr": 0.01, "clip": 1.0, "scale": 0.5,
               "halve_at": 0.95}
-    base = {"lstm1997": {},
+    paper = {"gradient": "truncated", "block": 2, "squash": "scaled"}
+    base = {"lstm1997": paper,
             "lstm": {**modern, "forget_bias": 5.0},
             "rnn": modern}[model]
     return AddingSpec(model=model, T=T, seed=seed, **{**base, **overrides})
@@ -224,8 +248,81 @@ def init_adding_params(spec: AddingSpec, rng: np.random.Generator) -> dict:
         blocks = np.array_split(np.arange(H), len(spec.input_bias))
         for value, cells in zip(spec.input_bias, blocks):
             b[i * H + cells] = value  # start with the input gates nearly shut
+        for rows in _shared_gate_rows(spec):  # a block's cells start with one gate
+            W[rows] = W[rows[0]]
+            b[rows] = b[rows[0]]
+        if spec.squash == "scaled":  # the paper's W_g, b_g, in the tanh cell's variables
+            W[_rows(config, "g", H)] /= 2
+            b[_rows(config, "g", H)] /= 2
     W_v = rng.uniform(-spec.scale, spec.scale, size=(1, H))
     return {"W": W, "b": b, "W_v": W_v, "b_v": np.zeros(1)}
+
+
+def _rows(config: LSTMConfig, gate: str, H: int) -> slice:
+    """The rows of W and b that belong to ``gate``."""
+    k = config.gates.index(gate)
+    return slice(k * H, (k + 1) * H)
+
+
+def _shared_gate_rows(spec: AddingSpec) -> list:
+    """Row indices of W and b that hold one gate shared by a block of cells, a list per gate."""
+    if spec.block == 1:
+        return []
+    config = _config(spec.model)
+    return [np.arange(start, start + spec.block) + _rows(config, gate, spec.H).start
+            for gate in ("i", "o") for start in range(0, spec.H, spec.block)]
+
+
+def paper_gradients(grads: dict, spec: AddingSpec) -> dict:
+    r"""The gradients of the paper's parameters, in the tanh cell's variables.
+
+    Two of the paper's choices are changes of variables of the family's cell,
+    so the cell stays the one the book verifies:
+
+    * **Shared gates.** A block's cells share one input gate and one output
+      gate: their rows of W and b start equal, and each gets the sum of the
+      block's gradients (the gradient of the one shared weight), so they stay
+      equal.
+    * **Scaled squashing.** The paper's :math:`g(a) = 4\sigma(a) - 2 =
+      2\tanh(a/2)` and :math:`h(c) = 2\sigma(c) - 1 = \tanh(c/2)` give the same
+      net as the tanh cell with :math:`W_g' = W_g/2`, :math:`b_g' = b_g/2` and
+      :math:`c' = c/2`. Since :math:`\partial J/\partial W_g = \tfrac12\,\partial
+      J/\partial W_g'`, an SGD step of size :math:`\eta` on :math:`W_g` moves
+      :math:`W_g'` by :math:`\tfrac{\eta}{4}\,\partial J/\partial W_g'`: the g rows'
+      gradients are scaled by 1/4 (and their initial values by 1/2).
+
+    Equations
+    ---------
+    .. math::
+
+        \delta W_{r} \leftarrow \sum_{r' \in \text{block}(r)} \delta W_{r'}
+        \ (\text{gate rows } r), \qquad
+        \delta W_g \leftarrow \tfrac14\, \delta W_g, \quad \delta b_g \leftarrow
+        \tfrac14\, \delta b_g
+
+    Parameters
+    ----------
+    grads : dict
+        ``W`` (3H, H+2), ``b`` (3H,), ``W_v``, ``b_v``: the tanh cell's gradients.
+    spec : AddingSpec
+
+    Returns
+    -------
+    dict
+        The same keys; ``grads`` itself when neither choice is made.
+    """
+    rows = _shared_gate_rows(spec)
+    if not rows and spec.squash == "tanh":
+        return grads
+    dW, db = grads["W"].copy(), grads["b"].copy()  # (3H, H+2), (3H,)
+    for r in rows:
+        dW[r] = dW[r].sum(axis=0)  # one weight per block: the sum over its cells
+        db[r] = db[r].sum()
+    if spec.squash == "scaled":
+        g = _rows(_config(spec.model), "g", spec.H)
+        dW[g] /= 4  # dJ/dW_g = dJ/dW_g' / 2, and W_g' moves by half of W_g's step
+        db[g] /= 4
+    return {**grads, "W": dW, "b": db}
 
 
 class _NetCache(NamedTuple):
@@ -252,14 +349,21 @@ def net_forward(params: dict, x: np.ndarray, model: str):
     return y_hat, _NetCache(model, core, out, y_hat, L, H)
 
 
-def net_backward(dy_hat: np.ndarray, cache: _NetCache) -> dict:
-    """Gradients of every parameter, from dJ/dy_hat (B,)."""
+def net_backward(dy_hat: np.ndarray, cache: _NetCache, *, truncate: bool = False) -> dict:
+    """Gradients of every parameter, from dJ/dy_hat (B,).
+
+    ``truncate``: the paper's truncated gradient for the LSTMs
+    (:func:`lstm_ref.family.sequence.family_backward` with ``truncate=True``).
+    """
     y_hat = cache.y_hat
     dv = (dy_hat * y_hat * (1 - y_hat))[:, None]  # (B, 1) through the output sigmoid
     out = affine_backward(dv, cache.out)
     dh = np.zeros((cache.L, len(y_hat), cache.H))  # (L, B, H): only step L has a loss
     dh[-1] = out.dh
-    core = rnn_backward(dh, cache.core) if cache.model == "rnn" else family_backward(dh, cache.core)
+    if cache.model == "rnn":
+        core = rnn_backward(dh, cache.core)
+    else:
+        core = family_backward(dh, cache.core, truncate=truncate)
     return {"W": core.dW, "b": core.db, "W_v": out.dW_v, "b_v": out.db_v}
 
 
@@ -387,7 +491,9 @@ def train_adding(spec: AddingSpec, *, directory=None, checkpoint_every: int = 20
             s["solved_at"] = s["sequences"]
         else:
             J, dy_hat = mean_squared_error(y_hat, y)  # J = mean e^2, dJ/dy_hat = 2e/B
-            _update(spec, s, net_backward(dy_hat / 2, cache))  # J/2: the paper's 1/2 e^2
+            grads = net_backward(dy_hat / 2, cache,  # J/2: the paper's 1/2 e^2
+                                 truncate=spec.gradient == "truncated")
+            _update(spec, s, paper_gradients(grads, spec))
         if s["sequences"] % log_every < B or solved:
             _log(s)
         if bar is not None:

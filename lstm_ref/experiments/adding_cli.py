@@ -23,11 +23,18 @@ def add_arguments(p) -> None:
     p.add_argument("--halve-at", type=float, default=None,
                    help="halve lr when this fraction of the last 2,000 is correct, then each "
                         "time the fraction wrong halves (default: the spec's)")
+    p.add_argument("--gradient", choices=("full", "truncated"), default=None,
+                   help="full BPTT, or the paper's truncated gradient (default: the spec's)")
+    p.add_argument("--block", type=int, default=None,
+                   help="cells per block sharing their gates (default: the spec's)")
+    p.add_argument("--squash", choices=("tanh", "scaled"), default=None,
+                   help="tanh, or the paper's scaled logistic functions (default: the spec's)")
     p.add_argument("--checkpoint-every", type=int, default=200, help="batches")
 
 
 def _spec(args):
-    over = {k: getattr(args, k) for k in ("H", "batch", "lr", "max_sequences", "halve_at")
+    over = {k: getattr(args, k) for k in ("H", "batch", "lr", "max_sequences", "halve_at",
+                                          "gradient", "block", "squash")
             if getattr(args, k) is not None}
     return default_spec(args.model, args.T, args.seed, **over)
 

@@ -85,7 +85,7 @@ def family_forward(x, h0, c0, params: FamilyParams, config: LSTMConfig, *, a_in=
     return np.stack(hs), np.stack(cs), FamilySeqCache(steps=tuple(caches))
 
 
-def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
+def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None, truncate=False):
     r"""Backpropagation through time for :func:`family_forward`.
 
     Equations
@@ -101,6 +101,12 @@ def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
         \delta W = \sum_t \delta W_t, \quad \delta b &= \sum_t \delta b_t, \quad
         \delta p = \sum_t \delta p_t
 
+    With ``truncate=True``, :math:`\delta h_{t-1}^{\text{next}} = 0`: the
+    truncated gradient of Hochreiter & Schmidhuber (1997), section 4 ("Learning"), in
+    which error that reaches the net inputs of the gates and cells changes
+    their weights but goes no further back in time; only the carousel
+    (:math:`\delta c`) carries error to earlier steps.
+
     Parameters
     ----------
     dh : ndarray, shape (T, B, H)
@@ -108,6 +114,11 @@ def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
     cache : FamilySeqCache
     dh_T, dc_T : ndarray, shape (B, H), optional
         Gradients arriving at :math:`h_T`, :math:`c_T` from beyond the sequence.
+    truncate : bool, default False
+        Drop the error that flows from step t into :math:`h_{t-1}` (the 1997
+        truncated gradient; ``dh0`` is then zero). Not the gradient of J: an
+        approximation to it, exact when no error flows through the recurrent
+        weights (for example T = 1, or :math:`W_h = 0`).
 
     Returns
     -------
@@ -117,6 +128,8 @@ def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
         (:math:`= \partial J/\partial a^{in}_t`).
     """
     _v.check_type("cache", cache, FamilySeqCache)
+    if not isinstance(truncate, (bool, np.bool_)):
+        raise TypeError(f"truncate: expected True or False, got {truncate!r}")
     if len(cache.steps) == 0:
         raise ValueError("cache: expected the caches of T >= 1 steps, "
                          "got FamilySeqCache(steps=())")
@@ -145,5 +158,7 @@ def family_backward(dh, cache: FamilySeqCache, *, dh_T=None, dc_T=None):
         db += step.db
         if dp is not None:
             dp += step.dp
-        dh_next, dc_next = step.dh_prev, step.dc_prev
+        # truncated: h_{t-1} gets no error from step t; the carousel's dc_prev always flows
+        dh_next = np.zeros_like(step.dh_prev) if truncate else step.dh_prev  # (B, H)
+        dc_next = step.dc_prev
     return FamilySeqGrads(dx=dx, dh0=dh_next, dc0=dc_next, dW=dW, db=db, dp=dp, da=da)
