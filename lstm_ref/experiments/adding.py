@@ -244,10 +244,10 @@ def init_adding_params(spec: AddingSpec, rng: np.random.Generator) -> dict:
         config = _config(spec.model)
         extra = {"forget_bias": spec.forget_bias} if config.forget_gate else {}
         W, b, _ = init_family_params(config, 2, H, rng, scale=spec.scale, **extra)
-        i = config.gates.index("i")  # the input-gate block of b
+        i = _rows(config, "i", H).start  # the input-gate block of b
         blocks = np.array_split(np.arange(H), len(spec.input_bias))
         for value, cells in zip(spec.input_bias, blocks):
-            b[i * H + cells] = value  # start with the input gates nearly shut
+            b[i + cells] = value  # start with the input gates nearly shut
         for rows in _shared_gate_rows(spec):  # a block's cells start with one gate
             W[rows] = W[rows[0]]
             b[rows] = b[rows[0]]
