@@ -4,7 +4,9 @@
     python tools/execute_notebooks.py book/foo.ipynb  # just these
 
 Authors run this (or `make execute`) after editing a notebook; strict nbval then
-compares a fresh run against exactly these stored outputs.
+compares a fresh run against exactly these stored outputs. Each notebook also records the
+BLAS its outputs were made with (``metadata.lstm_ref.outputs_blas``): `make test` runs the
+notebooks under a different one (tools/blas_kernel.py).
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import toc  # noqa: E402  (sibling module)
+import blas_kernel  # noqa: E402  (sibling modules)
+import toc  # noqa: E402
 
 
 def collapse_for_jupyterlab(nb) -> None:
@@ -51,6 +54,7 @@ def execute(path: pathlib.Path, timeout: int = 600) -> float:
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     collapse_for_jupyterlab(nb)
+    blas_kernel.record(nb, blas_kernel.in_use())  # the kernel inherits this process's BLAS
     nbformat.write(nb, path)
     return time.perf_counter() - start
 
