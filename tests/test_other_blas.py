@@ -92,4 +92,3 @@ def test_the_other_kernel_is_older_and_differs_from_current_and_stored(machine, 
                                                                       expected):
     assert blas_kernel.other_kernel(machine, "openblas", current, avoid) == expected
     assert blas_kernel.other_kernel(machine, "accelerate", current, avoid) is None
-

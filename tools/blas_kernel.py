@@ -1,8 +1,8 @@
 """Which BLAS kernel NumPy runs, which kernel stored outputs came from, and the notebook kernel.
 
     python tools/blas_kernel.py                  # print library, kernel and threads in use
-    python tools/blas_kernel.py --other          # print the kernel the notebook pass forces
-    python tools/blas_kernel.py --kernelspec DIR # write the Jupyter kernel nbval runs
+    python tools/blas_kernel.py --kernelspec DIR # write the Jupyter kernel nbval runs, and
+                                                 # say which BLAS it forces
 
 Every notebook records the BLAS its stored outputs came from (`make execute` writes
 ``metadata.lstm_ref.outputs_blas``). `make test` runs the notebooks once, in the Jupyter kernel
@@ -104,15 +104,10 @@ def write_kernelspec(directory: pathlib.Path, coretype: str | None) -> pathlib.P
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    what = parser.add_mutually_exclusive_group()
-    what.add_argument("--other", action="store_true",
-                      help="print the kernel the notebook pass forces (nothing if none fits)")
-    what.add_argument("--kernelspec", type=pathlib.Path, metavar="DIR",
-                      help="write the notebook kernel under DIR/kernels and say what it runs")
+    parser.add_argument("--kernelspec", type=pathlib.Path, metavar="DIR",
+                        help="write the notebook kernel under DIR/kernels and say what it runs")
     args = parser.parse_args(argv)
-    if args.other:
-        print(notebook_kernel()[0] or "")
-    elif args.kernelspec:
+    if args.kernelspec:
         coretype, stored = notebook_kernel()
         write_kernelspec(args.kernelspec, coretype)
         now = in_use()

@@ -352,10 +352,9 @@ def _read_out(params: dict, h_last: np.ndarray):
 
 def net_forward(params: dict, x: np.ndarray, model: str):
     """Run the net over x (L, B, 2); return the outputs y_hat (B,) at the last step and a cache."""
-    L, B, _ = x.shape
-    h, core = _hidden(params, x, model)
+    h, core = _hidden(params, x, model)  # (L, B, H)
     y_hat, out = _read_out(params, h[-1])  # only h_L is read
-    return y_hat, _NetCache(model, core, out, y_hat, L, h.shape[2])
+    return y_hat, _NetCache(model, core, out, y_hat, len(x), h.shape[2])
 
 
 def net_backward(dy_hat: np.ndarray, cache: _NetCache, *, truncate: bool = False) -> dict:
