@@ -192,6 +192,101 @@ def test_paper_squashing_and_shared_gates_are_a_change_of_variables():
         assert np.abs(moved[k] - expected).max() < 1e-8, k
 
 
+def _paper_net_fed_back(P, x, H, block, frozen=None):
+    """The paper's fully connected hidden layer written out: every unit sees the inputs, the
+    cells' outputs and the gate units' activations of step t-1. With ``frozen``, the (h, q)
+    each step saw in a run, those are constants and only the carousel c is recomputed: the
+    net whose exact gradient is the paper's truncated one."""
+    n = H // block
+    h, c, q = np.zeros(H), np.zeros(H), np.zeros(2 * n)
+    seen = []
+    for t, x_t in enumerate(x[:, 0]):
+        if frozen is not None:
+            h, q = frozen[t]
+        seen.append((h, q))
+        z = np.concatenate([h, x_t, q])
+        i = _sig(P["W_i"] @ z + P["b_i"])  # one input gate per block
+        o = _sig(P["W_o"] @ z + P["b_o"])  # one output gate per block
+        c = c + np.repeat(i, block) * (4 * _sig(P["W_g"] @ z + P["b_g"]) - 2)
+        h = np.repeat(o, block) * (2 * _sig(c) - 1)
+        q = np.concatenate([i, o])  # the gate units step t+1 sees
+    return _sig(P["W_v"] @ h + P["b_v"])[0], seen
+
+
+@pytest.mark.parametrize("H, block", [(4, 2), (3, 1)])
+def test_fed_back_gate_units_give_the_papers_truncated_gradient(H, block):
+    # Oracle: the paper's net with its gate units fed back, written out above; the
+    # truncated gradient is the exact gradient of that net with the recurrent inputs
+    # (h_{t-1} and the gate units of t-1) held at their values, by finite differences.
+    lr, n = 0.5, H // block
+    spec = default_spec("lstm1997", 10, 0, H=H, block=block, recurrent="all")
+    rng = np.random.default_rng(7)
+    cols = H + 2 + 2 * n  # h_{t-1}, x_t, the gate units of t-1
+    P = {"W_i": rng.uniform(-1, 1, (n, cols)), "b_i": rng.uniform(-1, 1, n),
+         "W_o": rng.uniform(-1, 1, (n, cols)), "b_o": rng.uniform(-1, 1, n),
+         "W_g": rng.uniform(-1, 1, (H, cols)), "b_g": rng.uniform(-1, 1, H),
+         "W_v": rng.uniform(-1, 1, H), "b_v": rng.uniform(-1, 1, 1)}
+    x, y = adding_batch(rng, 10, 1)
+    params = _as_cell_params(P, block)
+    assert params["W"].shape == init_adding_params(spec, rng)["W"].shape
+    y_hat, cache = net_forward(params, x, spec)
+    expected, seen = _paper_net_fed_back(P, x, H, block)
+    assert y_hat[0] == pytest.approx(expected, abs=1e-14)  # the same net
+    cells_only, _ = net_forward(_without_gate_inputs(params, n), x, "lstm1997")
+    assert y_hat[0] != pytest.approx(cells_only[0])  # the gate units did change the output
+
+    step = {}  # one SGD step on the paper's parameters, by finite differences
+    for name, p in P.items():
+        g = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + 1e-6
+            up = 0.5 * (_paper_net_fed_back(P, x, H, block, seen)[0] - y[0]) ** 2
+            p[idx] = old - 1e-6
+            down = 0.5 * (_paper_net_fed_back(P, x, H, block, seen)[0] - y[0]) ** 2
+            p[idx] = old
+            g[idx] = (up - down) / 2e-6
+        step[name] = p - lr * g
+    grads = paper_gradients(net_backward(y_hat - y, cache, truncate=True), spec)
+    moved = {k: params[k] - lr * grads[k] for k in params}  # the same step, in cell variables
+    for k, expected in _as_cell_params(step, block).items():
+        assert np.abs(moved[k] - expected).max() < 1e-8, k
+
+
+def _without_gate_inputs(params, n):
+    """The same parameters without the columns that read the gate units."""
+    return {**params, "W": params["W"][:, :-2 * n]}
+
+
+def test_fed_back_gate_units_need_the_truncated_gradient():
+    with pytest.raises(ValueError, match=r"recurrent: 'all' feeds the gates' activations back "
+                                         r".*expected gradient='truncated', got gradient='full'"):
+        default_spec("lstm1997", 10, 0, recurrent="all", gradient="full")
+    with pytest.raises(ValueError, match=r"recurrent: unknown option 'gates'"):
+        default_spec("lstm1997", 10, 0, recurrent="gates")
+    spec = default_spec("lstm1997", 10, 0, recurrent="all")
+    x, y = adding_batch(np.random.default_rng(0), 10, 2)
+    y_hat, cache = net_forward(init_adding_params(spec, np.random.default_rng(0)), x, spec)
+    with pytest.raises(ValueError, match=r"truncate: the gate units of t-1 were inputs held "
+                                         r"constant .* expected True, got False"):
+        net_backward(y_hat - y, cache)
+
+
+def test_fed_back_net_starts_and_stays_shared_and_scores_like_its_steps():
+    spec = default_spec("lstm1997", 10, 1, max_sequences=50, recurrent="all")
+    p0 = init_adding_params(spec, np.random.default_rng(1))
+    assert p0["W"].shape == (3 * 4, 4 + 2 + 4)  # h_{t-1}, x_t, 2 input and 2 output gates
+    assert np.all(np.abs(p0["W"][:8]) <= 0.1) and np.all(np.abs(p0["W"][8:]) <= 0.05)
+    params = train_adding(spec).params
+    for k in range(4):  # blocks of the i, o rows: they stay one gate per block
+        assert np.all(params["W"][2 * k:2 * k + 2] == params["W"][2 * k])
+    test_set = adding_test_set(10)
+    one_by_one = [np.abs(net_forward(params, x[:, [j]], spec)[0][0] - y[j])
+                  for x, y in test_set for j in range(len(y))]
+    np.testing.assert_allclose(adding.test_errors(params, spec, test_set), one_by_one,
+                               rtol=0, atol=1e-14)  # one batch of every length
+
+
 def test_shared_gates_start_and_stay_shared():
     spec = default_spec("lstm1997", 10, 1, max_sequences=50)
     assert (spec.block, spec.squash, spec.gradient) == (2, "scaled", "truncated")
@@ -358,7 +453,7 @@ def test_committed_result_is_what_its_command_and_params_say(path):
         assert r["sequences"] >= spec.max_sequences
     assert r["wall_time_s"] > 0 and r["machine"]["cpus"] >= 1
     params = read_npz(path.parent / "params.npz")
-    errors = adding.test_errors(params, spec.model, adding_test_set(spec.T))
+    errors = adding.test_errors(params, spec, adding_test_set(spec.T))
     assert int(np.sum(errors >= CORRECT_BELOW)) == r["test_wrong"]
     assert np.mean(errors ** 2) == pytest.approx(r["test_mse"], rel=1e-9)
 

@@ -37,6 +37,9 @@ from .. import _validate as _v
 from ..activations import sigmoid
 from ..affine import affine_backward, affine_forward
 from ..family import FamilyParams, LSTMConfig, family_backward, family_forward, init_family_params
+from ..family.cell import _step_forward
+from ..family.config import check_family_params
+from ..family.sequence import FamilySeqCache
 from ..losses import mean_squared_error
 from ..optim import adam_init, adam_step, clip_by_global_norm, sgd_step
 from ..rnn import init_rnn_params, rnn_backward, rnn_forward
@@ -97,6 +100,10 @@ class AddingSpec:
     #: "tanh": g = tanh, h = o tanh(c); "scaled": the paper's g = 4 sigma - 2 and
     #: h = o (2 sigma(c) - 1) (the 1997 LSTM trained by SGD only)
     squash: str = "tanh"
+    #: what the gates and cell inputs see of step t-1: "cells", the cells' outputs
+    #: h_{t-1} (the LSTM of the book), or "all", also every gate unit's activation at
+    #: t-1 (the paper's fully connected hidden layer; with the truncated gradient only)
+    recurrent: str = "cells"
 
     def __post_init__(self):
         _v.check_option("model", self.model, MODELS)
@@ -116,6 +123,11 @@ class AddingSpec:
         _v.check_option("gradient", self.gradient, ("full", "truncated"))
         _v.check_option("squash", self.squash, ("tanh", "scaled"))
         _v.check_positive("block", self.block, integer=True)
+        _v.check_option("recurrent", self.recurrent, ("cells", "all"))
+        if self.recurrent == "all" and self.gradient != "truncated":
+            raise ValueError(f"recurrent: 'all' feeds the gates' activations back as inputs "
+                             f"held constant, which is the truncated gradient's view; expected "
+                             f"gradient='truncated', got gradient={self.gradient!r}")
         if self.model == "rnn" and (self.gradient, self.block) != ("full", 1):
             raise ValueError(f"gradient, block: the RNN has no carousel and no gates; expected "
                              f"'full' and 1, got {self.gradient!r} and {self.block!r}")
@@ -228,14 +240,37 @@ def _config(model: str) -> LSTMConfig:
     return LSTMConfig(forget_gate=(model == "lstm"))
 
 
+class _Arch(NamedTuple):
+    """What the net's forward pass needs to know besides its parameters."""
+
+    model: str
+    feedback: int  #: cells per gate unit fed back (the block size); 0: none fed back
+
+
+def _arch(model) -> _Arch:
+    """The architecture from a model name (the book's recurrence) or an AddingSpec."""
+    if isinstance(model, AddingSpec):
+        return _Arch(model.model, model.block if model.recurrent == "all" else 0)
+    _v.check_option("model", model, MODELS)
+    return _Arch(model, 0)
+
+
+def _gate_units(spec: AddingSpec) -> int:
+    """Q, the number of gate units fed back to step t+1 (0 unless ``recurrent='all'``)."""
+    if spec.recurrent == "cells":
+        return 0
+    return (len(_config(spec.model).gates) - 1) * spec.H // spec.block  # every gate but g
+
+
 def init_adding_params(spec: AddingSpec, rng: np.random.Generator) -> dict:
     """Initial parameters: the recurrent layer's ``W``, ``b``; the output unit's ``W_v``, ``b_v``.
 
     Returns
     -------
     dict
-        ``W`` (G*H, H+2) and ``b`` (G*H,) (G = 3 gates without a forget gate,
-        4 with one; G = 1 for the RNN), ``W_v`` (1, H), ``b_v`` (1,).
+        ``W`` (G*H, H+2+Q) and ``b`` (G*H,) (G = 3 gates without a forget gate,
+        4 with one; G = 1 for the RNN; Q the gate units fed back, 0 unless
+        ``recurrent='all'``), ``W_v`` (1, H), ``b_v`` (1,).
     """
     H = spec.H
     if spec.model == "rnn":
@@ -243,7 +278,8 @@ def init_adding_params(spec: AddingSpec, rng: np.random.Generator) -> dict:
     else:
         config = _config(spec.model)
         extra = {"forget_bias": spec.forget_bias} if config.forget_gate else {}
-        W, b, _ = init_family_params(config, 2, H, rng, scale=spec.scale, **extra)
+        D = 2 + _gate_units(spec)  # the inputs, then the gate units of step t-1
+        W, b, _ = init_family_params(config, D, H, rng, scale=spec.scale, **extra)
         i = _rows(config, "i", H).start  # the input-gate block of b
         blocks = np.array_split(np.arange(H), len(spec.input_bias))
         for value, cells in zip(spec.input_bias, blocks):
@@ -332,16 +368,50 @@ class _NetCache(NamedTuple):
     y_hat: np.ndarray  # (B,)
     L: int
     H: int
+    fed_back: bool  # the gate units of t-1 were inputs of step t (held constant)
 
 
-def _hidden(params: dict, x: np.ndarray, model: str):
+def _hidden(params: dict, x: np.ndarray, arch: _Arch):
     """The hidden states h (L, B, H) of the net over x (L, B, 2), and the core's cache."""
     h0 = np.zeros((x.shape[1], params["W_v"].shape[1]))  # (B, H)
-    if model == "rnn":
+    if arch.model == "rnn":
         return rnn_forward(x, h0, params["W"], params["b"])
-    h, _, core = family_forward(x, h0, h0, FamilyParams(params["W"], params["b"]),
-                                _config(model))
-    return h, core
+    core = FamilyParams(params["W"], params["b"])
+    if arch.feedback:
+        return _hidden_fed_back(x, h0, core, _config(arch.model), arch.feedback)
+    h, _, cache = family_forward(x, h0, h0, core, _config(arch.model))
+    return h, cache
+
+
+def _hidden_fed_back(x, h0, core: FamilyParams, config: LSTMConfig, block: int):
+    r"""The paper's fully connected hidden layer: step t also sees the gate units of t-1.
+
+    The family's step with the input :math:`\tilde x_t = [x_t;\ q_{t-1}]`, where
+    :math:`q_{t-1}` holds the activation of every gate unit at step t-1 (one per
+    block of cells; :math:`q_0 = 0`). Under the truncated gradient :math:`q_{t-1}`
+    is an input held constant, like :math:`h_{t-1}`, so the loop over the step
+    pair and :func:`~lstm_ref.family.family_backward` serve unchanged: the
+    columns of W that read :math:`q_{t-1}` get :math:`\delta a_t\, q_{t-1}^\top`.
+
+    Returns
+    -------
+    h : ndarray, shape (L, B, H)
+    cache : FamilySeqCache
+    """
+    gates = [k for k in config.gates if k != "g"]  # the gate units: all but the cell input
+    B, H = h0.shape
+    check_family_params(core, config, H, x.shape[2] + len(gates) * H // block)
+    h_t, c_t = h0, h0
+    q = np.zeros((B, len(gates) * H // block))  # (B, Q) no gate has fired before step 1
+    hs, caches = [], []
+    for x_t in x:
+        h_t, c_t, step = _step_forward(np.concatenate([x_t, q], axis=1), h_t, c_t, core, config,
+                                       None)
+        # a block's cells share each gate: one unit per block (columns 0, block, 2 block, ...)
+        q = np.concatenate([getattr(step, k)[:, ::block] for k in gates], axis=1)  # (B, Q)
+        hs.append(h_t)
+        caches.append(step)
+    return np.stack(hs), FamilySeqCache(steps=tuple(caches))
 
 
 def _read_out(params: dict, h_last: np.ndarray):
@@ -350,11 +420,17 @@ def _read_out(params: dict, h_last: np.ndarray):
     return sigmoid(v[:, 0]), out
 
 
-def net_forward(params: dict, x: np.ndarray, model: str):
-    """Run the net over x (L, B, 2); return the outputs y_hat (B,) at the last step and a cache."""
-    h, core = _hidden(params, x, model)  # (L, B, H)
+def net_forward(params: dict, x: np.ndarray, model):
+    """Run the net over x (L, B, 2); return the outputs y_hat (B,) at the last step and a cache.
+
+    ``model``: a model name (the recurrence of the book's LSTM), or the run's AddingSpec
+    (which also says whether the gate units are fed back, ``recurrent='all'``).
+    """
+    arch = _arch(model)
+    h, core = _hidden(params, x, arch)  # (L, B, H)
     y_hat, out = _read_out(params, h[-1])  # only h_L is read
-    return y_hat, _NetCache(model, core, out, y_hat, len(x), h.shape[2])
+    return y_hat, _NetCache(arch.model, core, out, y_hat, len(x), h.shape[2],
+                            arch.feedback > 0)
 
 
 def net_backward(dy_hat: np.ndarray, cache: _NetCache, *, truncate: bool = False) -> dict:
@@ -363,6 +439,10 @@ def net_backward(dy_hat: np.ndarray, cache: _NetCache, *, truncate: bool = False
     ``truncate``: the paper's truncated gradient for the LSTMs
     (:func:`lstm_ref.family.sequence.family_backward` with ``truncate=True``).
     """
+    if cache.fed_back and not truncate:
+        raise ValueError("truncate: the gate units of t-1 were inputs held constant "
+                         "(recurrent='all'), which only the truncated gradient assumes; "
+                         "expected True, got False")
     y_hat = cache.y_hat
     dv = (dy_hat * y_hat * (1 - y_hat))[:, None]  # (B, 1) through the output sigmoid
     out = affine_backward(dv, cache.out)
@@ -375,13 +455,14 @@ def net_backward(dy_hat: np.ndarray, cache: _NetCache, *, truncate: bool = False
     return {"W": core.dW, "b": core.db, "W_v": out.dW_v, "b_v": out.db_v}
 
 
-def test_errors(params: dict, model: str, test_set) -> np.ndarray:
+def test_errors(params: dict, model, test_set) -> np.ndarray:
     r"""The absolute errors :math:`|\hat y - y|` of every test sequence (in test-set order).
 
     Every length runs in one batch: a shorter sequence is padded with zeros after its end
     and its output is read at its own last step. The net is causal (step t sees only steps
     1..t), so the padding never reaches that output: the same errors as running each
     length on its own, in one sweep over the longest length instead of one per length.
+    ``model``: a model name or the run's AddingSpec, as for :func:`net_forward`.
     """
     lengths = np.concatenate([np.full(len(y), len(x)) for x, y in test_set])  # (N,)
     x = np.zeros((lengths.max(), len(lengths), 2))  # (L_max, N, 2), zeros after each end
@@ -390,7 +471,7 @@ def test_errors(params: dict, model: str, test_set) -> np.ndarray:
     for x_L, y_L in test_set:
         x[:len(x_L), start:start + len(y_L)] = x_L
         start += len(y_L)
-    h, _ = _hidden(params, x, model)  # (L_max, N, H)
+    h, _ = _hidden(params, x, _arch(model))  # (L_max, N, H)
     y_hat, _ = _read_out(params, h[lengths - 1, np.arange(len(lengths))])  # (N,)
     return np.abs(y_hat - y)
 
@@ -504,7 +585,7 @@ def train_adding(spec: AddingSpec, *, directory=None, checkpoint_every: int = 20
     B = spec.batch
     while s["solved_at"] is None and s["sequences"] < spec.max_sequences:
         x, y = adding_batch(s["rng"], spec.T, B)
-        y_hat, cache = net_forward(s["params"], x, spec.model)
+        y_hat, cache = net_forward(s["params"], x, spec)
         err = y_hat - y  # (B,) the errors of this batch, before its update
         s["recent"] = np.concatenate([s["recent"][B:], err])[-STOP_WINDOW:]
         s["sequences"] += B
@@ -528,7 +609,7 @@ def train_adding(spec: AddingSpec, *, directory=None, checkpoint_every: int = 20
     if bar is not None:
         bar.close()
     books.clock(s)
-    wrong = test_errors(s["params"], spec.model, adding_test_set(spec.T))
+    wrong = test_errors(s["params"], spec, adding_test_set(spec.T))
     history = {k: np.asarray(v, dtype=int if k == "sequences" else float)
                for k, v in s["history"].items()}
     result = AddingResult(spec=spec, solved_at=s["solved_at"], sequences=s["sequences"],

@@ -29,12 +29,16 @@ def add_arguments(p) -> None:
                    help="cells per block sharing their gates (default: the spec's)")
     p.add_argument("--squash", choices=("tanh", "scaled"), default=None,
                    help="tanh, or the paper's scaled logistic functions (default: the spec's)")
+    p.add_argument("--recurrent", choices=("cells", "all"), default=None,
+                   help="what step t sees of step t-1: the cells' outputs, or also every "
+                        "gate unit's activation (the paper's fully connected hidden layer; "
+                        "truncated gradient only) (default: the spec's)")
     p.add_argument("--checkpoint-every", type=int, default=200, help="batches")
 
 
 def _spec(args):
     over = {k: getattr(args, k) for k in ("H", "batch", "lr", "max_sequences", "halve_at",
-                                          "gradient", "block", "squash")
+                                          "gradient", "block", "squash", "recurrent")
             if getattr(args, k) is not None}
     return default_spec(args.model, args.T, args.seed, **over)
 
