@@ -150,7 +150,9 @@ def default_spec(model: str, T: int, seed: int, **overrides) -> AddingSpec:
     * ``lstm1997``: the paper's net: no forget gate, 2 blocks of 2 cells (a
       block's cells share their gates), the paper's squashing functions, its
       truncated gradient, online SGD with learning rate 0.5, weights in
-      [-0.1, 0.1], input-gate biases -3 and -6.
+      [-0.1, 0.1], input-gate biases -3 and -6. Its gates and cells see the cells'
+      outputs of step t-1, as the book's LSTM does; ``recurrent="all"`` adds the
+      paper's fully connected hidden layer (they also see the gates of t-1).
     * ``lstm``: the modern LSTM: a forget gate with bias 5 (it starts at
       :math:`\sigma(5) \approx 0.993`, so that a cell keeps half of its content for
       about 100 steps), the paper's negative input-gate biases, 8 cells, Adam
