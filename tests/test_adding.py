@@ -97,6 +97,20 @@ def test_test_set_is_fixed_and_complete():
 # ----------------------------------------------------------------------------- the net
 
 
+def _differences(p, loss):
+    """d loss()/dp by central differences, perturbing the array p in place (and restoring it)."""
+    numeric = np.zeros_like(p)
+    for idx in np.ndindex(p.shape):
+        old = p[idx]
+        p[idx] = old + 1e-6
+        up = loss()
+        p[idx] = old - 1e-6
+        down = loss()
+        p[idx] = old
+        numeric[idx] = (up - down) / 2e-6
+    return numeric
+
+
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("B", [1, 3])
 def test_net_gradients_match_finite_differences(model, B):
@@ -112,15 +126,7 @@ def test_net_gradients_match_finite_differences(model, B):
     y_hat, cache = net_forward(params, x, model)
     grads = net_backward((y_hat - y) / B, cache)  # dJ/dy_hat of J = mean(e^2)/2
     for name, p in params.items():
-        numeric = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + 1e-6
-            up = loss()
-            p[idx] = old - 1e-6
-            down = loss()
-            p[idx] = old
-            numeric[idx] = (up - down) / 2e-6
+        numeric = _differences(p, loss)
         scale = max(np.abs(numeric).max(), 1e-12)
         assert np.abs(grads[name] - numeric).max() / scale < 1e-6, name
 
@@ -152,6 +158,11 @@ def _paper_net(P, x, H, block):
     return _sig(P["W_v"] @ h + P["b_v"])[0]
 
 
+def _sgd_step_by_differences(P, loss, lr):
+    """One SGD step on the paper's parameters P, the gradient of loss() by central differences."""
+    return {name: p - lr * _differences(p, loss) for name, p in P.items()}
+
+
 def _as_cell_params(P, block):
     """The paper's parameters in the tanh cell's variables (rows i, o, g of W and b)."""
     W = np.concatenate([np.repeat(P["W_i"], block, axis=0), np.repeat(P["W_o"], block, axis=0),
@@ -174,18 +185,8 @@ def test_paper_squashing_and_shared_gates_are_a_change_of_variables():
     y_hat, cache = net_forward(params, x, "lstm1997")
     assert y_hat[0] == pytest.approx(_paper_net(P, x, H, block), abs=1e-14)  # the same net
 
-    step = {}  # one SGD step on the paper's parameters, by finite differences
-    for name, p in P.items():
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + 1e-6
-            up = 0.5 * (_paper_net(P, x, H, block) - y[0]) ** 2
-            p[idx] = old - 1e-6
-            down = 0.5 * (_paper_net(P, x, H, block) - y[0]) ** 2
-            p[idx] = old
-            g[idx] = (up - down) / 2e-6
-        step[name] = p - lr * g
+    step = _sgd_step_by_differences(P, lambda: 0.5 * (_paper_net(P, x, H, block) - y[0]) ** 2,
+                                    lr)
     grads = paper_gradients(net_backward(y_hat - y, cache), spec)
     moved = {k: params[k] - lr * grads[k] for k in params}  # the same step, in cell variables
     for k, expected in _as_cell_params(step, block).items():
@@ -235,18 +236,8 @@ def test_fed_back_gate_units_give_the_papers_truncated_gradient(H, block):
     cells_only, _ = net_forward(_without_gate_inputs(params, n), x, "lstm1997")
     assert y_hat[0] != pytest.approx(cells_only[0])  # the gate units did change the output
 
-    step = {}  # one SGD step on the paper's parameters, by finite differences
-    for name, p in P.items():
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + 1e-6
-            up = 0.5 * (_paper_net_fed_back(P, x, H, block, seen)[0] - y[0]) ** 2
-            p[idx] = old - 1e-6
-            down = 0.5 * (_paper_net_fed_back(P, x, H, block, seen)[0] - y[0]) ** 2
-            p[idx] = old
-            g[idx] = (up - down) / 2e-6
-        step[name] = p - lr * g
+    step = _sgd_step_by_differences(  # the recurrent inputs frozen at what the run saw
+        P, lambda: 0.5 * (_paper_net_fed_back(P, x, H, block, seen)[0] - y[0]) ** 2, lr)
     grads = paper_gradients(net_backward(y_hat - y, cache, truncate=True), spec)
     moved = {k: params[k] - lr * grads[k] for k in params}  # the same step, in cell variables
     for k, expected in _as_cell_params(step, block).items():

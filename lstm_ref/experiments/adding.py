@@ -257,11 +257,16 @@ def _arch(model) -> _Arch:
     return _Arch(model, 0)
 
 
+def _gate_names(config: LSTMConfig) -> list:
+    """The gates whose units the paper feeds back: every gate but the cell input g."""
+    return [k for k in config.gates if k != "g"]
+
+
 def _gate_units(spec: AddingSpec) -> int:
     """Q, the number of gate units fed back to step t+1 (0 unless ``recurrent='all'``)."""
     if spec.recurrent == "cells":
         return 0
-    return (len(_config(spec.model).gates) - 1) * spec.H // spec.block  # every gate but g
+    return len(_gate_names(_config(spec.model))) * spec.H // spec.block  # one per block
 
 
 def init_adding_params(spec: AddingSpec, rng: np.random.Generator) -> dict:
@@ -400,11 +405,12 @@ def _hidden_fed_back(x, h0, core: FamilyParams, config: LSTMConfig, block: int):
     h : ndarray, shape (L, B, H)
     cache : FamilySeqCache
     """
-    gates = [k for k in config.gates if k != "g"]  # the gate units: all but the cell input
+    gates = _gate_names(config)
     B, H = h0.shape
-    check_family_params(core, config, H, x.shape[2] + len(gates) * H // block)
+    Q = len(gates) * H // block  # one unit per gate and block
+    check_family_params(core, config, H, x.shape[2] + Q)
     h_t, c_t = h0, h0
-    q = np.zeros((B, len(gates) * H // block))  # (B, Q) no gate has fired before step 1
+    q = np.zeros((B, Q))  # (B, Q) no gate has fired before step 1
     hs, caches = [], []
     for x_t in x:
         h_t, c_t, step = _step_forward(np.concatenate([x_t, q], axis=1), h_t, c_t, core, config,
