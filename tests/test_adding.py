@@ -29,6 +29,7 @@ from lstm_ref.experiments.adding import (
     train_adding,
 )
 from lstm_ref.experiments.checkpoint import read_npz
+from lstm_ref.gradcheck import numerical_gradient
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,20 +98,6 @@ def test_test_set_is_fixed_and_complete():
 # ----------------------------------------------------------------------------- the net
 
 
-def _differences(p, loss):
-    """d loss()/dp by central differences, perturbing the array p in place (and restoring it)."""
-    numeric = np.zeros_like(p)
-    for idx in np.ndindex(p.shape):
-        old = p[idx]
-        p[idx] = old + 1e-6
-        up = loss()
-        p[idx] = old - 1e-6
-        down = loss()
-        p[idx] = old
-        numeric[idx] = (up - down) / 2e-6
-    return numeric
-
-
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("B", [1, 3])
 def test_net_gradients_match_finite_differences(model, B):
@@ -125,8 +112,8 @@ def test_net_gradients_match_finite_differences(model, B):
 
     y_hat, cache = net_forward(params, x, model)
     grads = net_backward((y_hat - y) / B, cache)  # dJ/dy_hat of J = mean(e^2)/2
-    for name, p in params.items():
-        numeric = _differences(p, loss)
+    differences = numerical_gradient(lambda **_: loss(), params)  # perturbs params in place
+    for name, numeric in differences.items():
         scale = max(np.abs(numeric).max(), 1e-12)
         assert np.abs(grads[name] - numeric).max() / scale < 1e-6, name
 
@@ -160,7 +147,8 @@ def _paper_net(P, x, H, block):
 
 def _sgd_step_by_differences(P, loss, lr):
     """One SGD step on the paper's parameters P, the gradient of loss() by central differences."""
-    return {name: p - lr * _differences(p, loss) for name, p in P.items()}
+    g = numerical_gradient(lambda **_: loss(), P)  # perturbs the arrays of P in place
+    return {name: p - lr * g[name] for name, p in P.items()}
 
 
 def _as_cell_params(P, block):
