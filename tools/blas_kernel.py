@@ -77,10 +77,9 @@ def record(nb, blas: dict) -> None:
     nb.metadata.setdefault(METADATA_KEY, {})["outputs_blas"] = dict(blas)
 
 
-def notebook_kernel(notebooks=None) -> tuple[str | None, list[str]]:
+def notebook_kernel() -> tuple[str | None, list[str]]:
     """(the kernel the notebook pass forces or None, the kernels the stored outputs came from)."""
-    stored = sorted({(recorded(p) or {}).get("kernel", "?")
-                     for p in (toc.notebooks() if notebooks is None else notebooks)})
+    stored = sorted({(recorded(p) or {}).get("kernel", "?") for p in toc.notebooks()})
     now = in_use()
     return other_kernel(platform.machine(), now["library"], now["kernel"], stored), stored
 
